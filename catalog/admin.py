@@ -1,0 +1,204 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from catalog import certification
+from catalog.models import Certification, Producer, Product, ProductGroup, ProductImage, ProductVariant, Stock
+from catalog.selectors import with_current_stars
+
+
+@admin.register(ProductGroup)
+class ProductGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en", "level", "parent", "decision"]
+    list_filter = ["level", "decision"]
+    search_fields = ["code", "name", "name_en"]
+    list_select_related = ["parent"]
+
+
+@admin.register(Producer)
+class ProducerAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "district", "commune", "phone"]
+    list_filter = ["kind", "district"]
+    search_fields = ["name", "address", "phone"]
+    list_select_related = ["district", "commune"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["commune", "former_commune"]
+
+
+class VariantInline(admin.TabularInline):
+    model = ProductVariant
+    extra = 0
+    fields = ["sku", "name", "name_en", "pack_size", "weight_grams", "gtin", "price_vnd", "is_published", "position"]
+
+
+class CertificationInline(admin.TabularInline):
+    model = Certification
+    extra = 0
+    fields = ["stars", "score", "decision_number", "decision_date", "issuing_body", "issuing_level", "kind",
+              "valid_until", "status", "revoked_at", "revoked_reason"]
+    readonly_fields = ["valid_until", "status"]
+    ordering = ["-decision_date"]
+
+    @admin.display(description="trạng thái")
+    def status(self, obj):
+        return obj.status_on(certification.today()).label if obj.pk else "—"
+
+
+class ImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 0
+    fields = ["image", "alt", "alt_en", "position"]
+
+
+class StockInline(admin.TabularInline):
+    model = Stock
+    extra = 0
+    fields = ["sales_point", "quantity_on_hand", "quantity_allocated"]
+    readonly_fields = ["quantity_allocated"]
+
+
+class CertificateStatusFilter(admin.SimpleListFilter):
+    """Filter products by the status of their newest certificate, computed for today."""
+
+    title = "trạng thái chứng nhận"
+    parameter_name = "cert_status"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("valid", "còn hiệu lực"),
+            ("expiring", "sắp hết hạn (90 ngày)"),
+            ("expired", "hết hạn"),
+            ("revoked", "bị thu hồi"),
+            ("none", "chưa có chứng nhận"),
+        ]
+
+    def queryset(self, request, queryset):
+        import datetime
+
+        from django.conf import settings
+
+        day = certification.today()
+        current = Q(certifications__superseded_by__isnull=True)
+        soon = day + datetime.timedelta(days=settings.OCOP_EXPIRING_WITHIN_DAYS)
+        valid_ids = Product.objects.certified_on(day).values("pk")
+        match self.value():
+            case "valid":
+                return queryset.filter(pk__in=valid_ids)
+            case "expiring":
+                return queryset.filter(
+                    current, certifications__revoked_at__isnull=True, certifications__decision_date__lte=day,
+                    certifications__valid_until__gte=day, certifications__valid_until__lt=soon,
+                ).distinct()
+            case "expired":
+                return queryset.filter(certifications__isnull=False).exclude(pk__in=valid_ids).exclude(
+                    certifications__revoked_at__isnull=False
+                ).distinct()
+            case "revoked":
+                return queryset.filter(certifications__revoked_at__isnull=False).exclude(pk__in=valid_ids).distinct()
+            case "none":
+                return queryset.filter(certifications__isnull=True)
+        return queryset
+
+
+class StarsFilter(admin.SimpleListFilter):
+    title = "số sao OCOP (đang hiệu lực)"
+    parameter_name = "stars"
+
+    def lookups(self, request, model_admin):
+        return [("3", "3★"), ("4", "4★"), ("5", "5★")]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"3", "4", "5"}:
+            return queryset.filter(current_stars=int(self.value()))
+        return queryset
+
+
+class GroupFilter(admin.SimpleListFilter):
+    title = "nhóm sản phẩm"
+    parameter_name = "group"
+
+    def lookups(self, request, model_admin):
+        return [(g.code, g.name) for g in ProductGroup.objects.filter(level=ProductGroup.Level.GROUP)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            code = self.value()
+            return queryset.filter(Q(group__code=code) | Q(group__parent__code=code) | Q(group__parent__parent__code=code))
+        return queryset
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_en", "producer", "district", "group", "ocop_stars", "is_published"]
+    list_filter = ["district", GroupFilter, StarsFilter, CertificateStatusFilter, "is_published"]
+    search_fields = ["name", "name_en", "producer__name", "variants__sku"]
+    list_select_related = ["producer", "district", "group"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["producer", "commune"]
+    inlines = [VariantInline, CertificationInline, ImageInline]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return with_current_stars(super().get_queryset(request))
+
+    @admin.display(description="OCOP", ordering="current_stars")
+    def ocop_stars(self, obj):
+        # The mark is shown only while a certificate is valid.
+        return "★" * obj.current_stars if obj.current_stars else "—"
+
+
+@admin.register(Certification)
+class CertificationAdmin(admin.ModelAdmin):
+    list_display = ["product", "stars", "decision_number", "decision_date", "valid_until", "issuing_level", "kind", "status"]
+    list_filter = ["stars", "issuing_level", "kind", "product__district"]
+    search_fields = ["decision_number", "product__name"]
+    list_select_related = ["product"]
+    readonly_fields = ["valid_until", "superseded_by"]
+    date_hierarchy = "decision_date"
+    actions = ["revoke_selected"]
+
+    @admin.display(description="trạng thái")
+    def status(self, obj):
+        return obj.status_on(certification.today()).label
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # New certificates go through the service, which supersedes the old one.
+        try:
+            created = certification.certify(
+                product=obj.product, stars=obj.stars, score=obj.score, decision_number=obj.decision_number,
+                decision_date=obj.decision_date, issuing_body=obj.issuing_body, issuing_level=obj.issuing_level,
+            )
+        except certification.CertificationError as exc:
+            raise ValidationError(exc.message) from exc
+        obj.pk = created.pk
+
+    @admin.action(description="Thu hồi các chứng nhận đã chọn")
+    def revoke_selected(self, request, queryset):
+        for cert in queryset:
+            certification.revoke(certificate=cert, reason="Thu hồi bởi quản trị viên")
+        self.message_user(request, f"Đã thu hồi {queryset.count()} chứng nhận.", messages.WARNING)
+
+
+@admin.register(Stock)
+class StockAdmin(admin.ModelAdmin):
+    list_display = ["variant", "sales_point", "quantity_on_hand", "quantity_allocated", "available"]
+    list_filter = ["sales_point", "variant__product__district"]
+    search_fields = ["variant__sku", "variant__product__name"]
+    list_select_related = ["variant__product", "sales_point"]
+    readonly_fields = ["quantity_allocated"]
+
+    @admin.display(description="có thể bán")
+    def available(self, obj):
+        return obj.quantity_available
+
+
+@admin.register(ProductVariant)
+class ProductVariantAdmin(admin.ModelAdmin):
+    list_display = ["sku", "product", "name", "price_vnd", "gtin", "is_published"]
+    search_fields = ["sku", "gtin", "product__name"]
+    list_select_related = ["product"]
+    inlines = [StockInline]
+

@@ -1,0 +1,303 @@
+"""The certified OCOP catalogue: classification, producers, products,
+variants, images, certifications and stock per sales point.
+
+Rules that decide things (is a certificate valid today? what stars may be
+shown?) live in `catalog/certification.py` and `catalog/services.py`; the
+models hold the data and the constraints the database must refuse.
+"""
+import datetime
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from shop.models import Commune, District, SalesPoint
+
+
+class ProductGroup(models.Model):
+    """One node of the OCOP classification: group → sub-group → product set."""
+
+    class Level(models.IntegerChoices):
+        GROUP = 1, "nhóm"
+        SUBGROUP = 2, "phân nhóm"
+        PRODUCT_SET = 3, "bộ sản phẩm"
+
+    code = models.SlugField("mã", max_length=40, unique=True)
+    name = models.CharField("tên", max_length=160)
+    name_en = models.CharField("tên tiếng Anh", max_length=160, blank=True)
+    level = models.PositiveSmallIntegerField("cấp", choices=Level.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    decision = models.CharField("theo quyết định", max_length=80, default="148/QĐ-TTg (2023)")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "nhóm sản phẩm OCOP"
+        verbose_name_plural = "phân loại sản phẩm OCOP"
+        ordering = ["level", "position", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level=1, parent__isnull=True) | Q(level__gt=1, parent__isnull=False),
+                name="productgroup_parent_matches_level",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Producer(models.Model):
+    """An OCOP subject (chủ thể OCOP)."""
+
+    class Kind(models.TextChoices):
+        COOPERATIVE = "COOPERATIVE", "hợp tác xã"
+        ENTERPRISE = "ENTERPRISE", "doanh nghiệp"
+        COOPERATIVE_GROUP = "COOPERATIVE_GROUP", "tổ hợp tác"
+        HOUSEHOLD = "HOUSEHOLD", "hộ kinh doanh"
+
+    name = models.CharField("tên", max_length=200)
+    slug = models.SlugField(max_length=120, unique=True)
+    kind = models.CharField("loại hình", max_length=20, choices=Kind.choices)
+    district = models.ForeignKey(
+        District, verbose_name="huyện (2022)", null=True, blank=True, on_delete=models.PROTECT, related_name="producers"
+    )
+    commune = models.ForeignKey(
+        Commune, verbose_name="xã (hiện nay)", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="producers", limit_choices_to={"era": 2025},
+    )
+    former_commune = models.ForeignKey(
+        Commune, verbose_name="xã (trước 2025)", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="former_producers", limit_choices_to={"era": 2022},
+    )
+    address = models.CharField("địa chỉ", max_length=300, blank=True)
+    phone = models.CharField("điện thoại", max_length=32, blank=True)
+    story = models.TextField("giới thiệu", blank=True)
+    story_en = models.TextField("giới thiệu (tiếng Anh)", blank=True)
+    gln = models.CharField("GLN", max_length=13, blank=True, help_text="Mã địa điểm toàn cầu GS1 (13 số), nếu có")
+
+    class Meta:
+        verbose_name = "chủ thể OCOP"
+        verbose_name_plural = "chủ thể OCOP"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def certified_on(self, day: datetime.date):
+        """Products holding a valid (displayable) OCOP certificate on `day`."""
+        return self.filter(Exists(Certification.objects.valid_on(day).filter(product=OuterRef("pk"))))
+
+
+class Product(models.Model):
+    slug = models.SlugField(max_length=160, unique=True)
+    name = models.CharField("tên", max_length=200)
+    name_en = models.CharField("tên tiếng Anh", max_length=200, blank=True)
+    description = models.TextField("mô tả", blank=True)
+    description_en = models.TextField("mô tả (tiếng Anh)", blank=True)
+    group = models.ForeignKey(ProductGroup, verbose_name="nhóm/bộ sản phẩm", on_delete=models.PROTECT, related_name="products")
+    producer = models.ForeignKey(
+        Producer, verbose_name="chủ thể", null=True, blank=True, on_delete=models.PROTECT, related_name="products",
+        help_text="Để trống khi chưa công bố chủ thể",
+    )
+    district = models.ForeignKey(
+        District, verbose_name="huyện (2022)", null=True, blank=True, on_delete=models.PROTECT, related_name="products"
+    )
+    commune = models.ForeignKey(
+        Commune, verbose_name="xã xuất xứ", null=True, blank=True, on_delete=models.PROTECT, related_name="products"
+    )
+    ingredients = models.TextField("thành phần", blank=True)
+    ingredients_en = models.TextField("thành phần (tiếng Anh)", blank=True)
+    usage = models.TextField("hướng dẫn sử dụng", blank=True)
+    usage_en = models.TextField("hướng dẫn sử dụng (tiếng Anh)", blank=True)
+    storage = models.TextField("bảo quản", blank=True)
+    storage_en = models.TextField("bảo quản (tiếng Anh)", blank=True)
+    shelf_life_days = models.PositiveIntegerField("hạn sử dụng (ngày)", null=True, blank=True)
+    keywords_en = models.CharField("từ khoá tiếng Anh", max_length=300, blank=True)
+    is_published = models.BooleanField("đang bán", default=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Set when something the search index shows changes; the sweep re-indexes and clears it.
+    search_dirty = models.BooleanField(default=True, db_index=True, editable=False)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "sản phẩm"
+        verbose_name_plural = "sản phẩm"
+        ordering = ["name"]
+        indexes = [models.Index(fields=["is_published", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductVariant(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    name = models.CharField("tên quy cách", max_length=120)
+    name_en = models.CharField("tên quy cách (tiếng Anh)", max_length=120, blank=True)
+    pack_size = models.CharField("quy cách", max_length=60, blank=True)
+    weight_grams = models.PositiveIntegerField("khối lượng vận chuyển (g)", default=0)
+    gtin = models.CharField(
+        "GTIN", max_length=14, null=True, blank=True, unique=True, help_text="GTIN-8/12/13/14, có số kiểm tra GS1"
+    )
+    price_vnd = models.PositiveBigIntegerField("giá (đồng)")
+    is_published = models.BooleanField("đang bán", default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "quy cách (biến thể)"
+        verbose_name_plural = "quy cách (biến thể)"
+        ordering = ["product_id", "position", "price_vnd"]
+        indexes = [models.Index(fields=["price_vnd"])]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} — {self.name}"
+
+    def clean(self):
+        from catalog.gtin import validate_gtin
+
+        if self.gtin:
+            self.gtin = validate_gtin(self.gtin)
+
+
+def product_image_path(instance, filename):
+    return f"products/{instance.product_id}/{filename}"
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField("ảnh", upload_to=product_image_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    alt = models.CharField("mô tả ảnh", max_length=200, blank=True)
+    alt_en = models.CharField("mô tả ảnh (tiếng Anh)", max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    # [{"width": 320, "height": 320, "path": "renditions/…webp"}], narrowest first.
+    renditions = models.JSONField(default=list, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "ảnh sản phẩm"
+        verbose_name_plural = "ảnh sản phẩm"
+        ordering = ["product_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt or self.image.name
+
+
+class CertificationQuerySet(models.QuerySet):
+    def valid_on(self, day: datetime.date):
+        """Certificates that allow the OCOP mark on `day`: in force, not revoked or superseded."""
+        return self.filter(
+            decision_date__lte=day, valid_until__gte=day, revoked_at__isnull=True, superseded_by__isnull=True
+        )
+
+
+class Certification(models.Model):
+    """One OCOP certificate (a decision recognising a product at 3–5 stars).
+
+    Certificates are never edited into new ones: a recertification or a star
+    upgrade is a new row, and the old one points at it (`superseded_by`), so
+    the history is kept. Status is derived from the dates, so a certificate
+    expires on its own when its 36 months are over.
+    """
+
+    class Level(models.TextChoices):
+        DISTRICT = "DISTRICT", "cấp huyện"
+        PROVINCE = "PROVINCE", "cấp tỉnh"
+        CENTRAL = "CENTRAL", "cấp trung ương"
+
+    class Kind(models.TextChoices):
+        NEW = "NEW", "công nhận mới"
+        RECERTIFICATION = "RECERTIFICATION", "công nhận lại"
+        UPGRADE = "UPGRADE", "nâng hạng sao"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="certifications")
+    stars = models.PositiveSmallIntegerField("số sao")
+    score = models.PositiveSmallIntegerField("điểm", null=True, blank=True)
+    decision_number = models.CharField("số quyết định", max_length=80)
+    decision_date = models.DateField("ngày quyết định")
+    issuing_body = models.CharField("cơ quan cấp", max_length=200)
+    issuing_level = models.CharField("cấp công nhận", max_length=10, choices=Level.choices)
+    kind = models.CharField("hình thức", max_length=16, choices=Kind.choices, default=Kind.NEW)
+    valid_until = models.DateField("hiệu lực đến", editable=False)
+    revoked_at = models.DateField("ngày thu hồi", null=True, blank=True)
+    revoked_reason = models.CharField("lý do thu hồi", max_length=300, blank=True)
+    superseded_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CertificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "chứng nhận OCOP"
+        verbose_name_plural = "chứng nhận OCOP"
+        ordering = ["product_id", "-decision_date"]
+        indexes = [models.Index(fields=["product", "valid_until"]), models.Index(fields=["valid_until"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(stars__gte=3, stars__lte=5), name="certification_stars_3_to_5"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__lte=100), name="certification_score_0_to_100"
+            ),
+            models.CheckConstraint(condition=Q(valid_until__gt=models.F("decision_date")), name="certification_valid_after_decision"),
+            models.UniqueConstraint(fields=["product", "decision_number"], name="certification_unique_decision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} — {self.stars}★ ({self.decision_number})"
+
+    def save(self, *args, **kwargs):
+        from catalog.certification import validity_end
+
+        self.valid_until = validity_end(self.decision_date)
+        super().save(*args, **kwargs)
+
+    def status_on(self, day: datetime.date):
+        from catalog.certification import status_of
+
+        return status_of(self, day)
+
+
+class StockQuerySet(models.QuerySet):
+    def available(self):
+        return self.filter(quantity_on_hand__gt=models.F("quantity_allocated"))
+
+
+class Stock(models.Model):
+    """Units of one variant at one sales point.
+
+    Two-stage: an order allocates (reserves) units; hand-over consumes them
+    (on hand and allocated both go down). The database refuses negative
+    stock and more allocated than on hand, whatever the code does.
+    """
+
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="stocks")
+    sales_point = models.ForeignKey(SalesPoint, on_delete=models.CASCADE, related_name="stocks")
+    quantity_on_hand = models.IntegerField("tồn kho", default=0)
+    quantity_allocated = models.IntegerField("đã giữ cho đơn", default=0)
+
+    objects = StockQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "tồn kho"
+        verbose_name_plural = "tồn kho"
+        ordering = ["variant_id", "sales_point_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "sales_point"], name="stock_unique_variant_point"),
+            models.CheckConstraint(condition=Q(quantity_allocated__gte=0), name="stock_allocated_not_negative"),
+            models.CheckConstraint(
+                condition=Q(quantity_allocated__lte=models.F("quantity_on_hand")), name="stock_allocated_within_on_hand"
+            ),
+        ]
+        indexes = [models.Index(fields=["sales_point", "variant"])]
+
+    def __str__(self) -> str:
+        return f"{self.variant.sku} @ {self.sales_point.code}: {self.quantity_available}"
+
+    @property
+    def quantity_available(self) -> int:
+        return self.quantity_on_hand - self.quantity_allocated

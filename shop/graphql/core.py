@@ -1,0 +1,133 @@
+"""Shared GraphQL pieces: the error type of mutation payloads, pagination
+with a page-size cap, and global IDs."""
+import base64
+
+import graphene
+from django.conf import settings
+from graphql import GraphQLError
+from graphql_relay import from_global_id, to_global_id
+
+from shop.errors import ShopError, pick
+
+
+class Error(graphene.ObjectType):
+    """A validation or business error returned in a mutation payload."""
+
+    field = graphene.String(description="The input field at fault, or null for the whole request.")
+    code = graphene.String(required=True)
+    message = graphene.String(required=True, description="In the request's language, saying what to do.")
+
+
+def errors_from(exc: ShopError) -> list[Error]:
+    return [Error(field=exc.field, code=exc.code, message=exc.message)]
+
+
+class OrderDirection(graphene.Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+class PageInfo(graphene.ObjectType):
+    has_next_page = graphene.Boolean(required=True)
+    has_previous_page = graphene.Boolean(required=True)
+    start_cursor = graphene.String()
+    end_cursor = graphene.String()
+
+
+def offset_cursor(offset: int) -> str:
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def cursor_offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        kind, _, value = base64.b64decode(cursor.encode(), validate=True).decode().partition(":")
+        if kind == "offset" and int(value) >= 0:
+            return int(value) + 1
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise GraphQLError(pick("Con trỏ phân trang không hợp lệ; hãy dùng endCursor của trang trước.",
+                            "Invalid pagination cursor; use the endCursor of the previous page."))
+
+
+def page_size(first: int | None, default: int = 20) -> int:
+    cap = settings.GRAPHQL_MAX_PAGE_SIZE
+    if first is None:
+        return min(default, cap)
+    if first < 0 or first > cap:
+        raise GraphQLError(pick(f"Tham số first phải từ 0 đến {cap}; hãy lấy từng trang.",
+                                f"`first` must be between 0 and {cap}; fetch page by page."))
+    return first
+
+
+class Page:
+    """One page of a queryset or list; totalCount is counted only when asked for."""
+
+    def __init__(self, source, first: int | None, after: str | None, default: int = 20):
+        self.source = source
+        self.offset = cursor_offset(after)
+        size = page_size(first, default)
+        rows = list(source[self.offset : self.offset + size + 1])
+        self.has_next = len(rows) > size
+        self.nodes = rows[:size]
+
+    @property
+    def total_count(self) -> int:
+        source = self.source
+        return source.count() if hasattr(source, "count") and not isinstance(source, list) else len(source)
+
+    def edges(self, edge_type):
+        return [edge_type(node=node, cursor=offset_cursor(self.offset + i)) for i, node in enumerate(self.nodes)]
+
+    def page_info(self) -> PageInfo:
+        return PageInfo(
+            has_next_page=self.has_next,
+            has_previous_page=self.offset > 0,
+            start_cursor=offset_cursor(self.offset) if self.nodes else None,
+            end_cursor=offset_cursor(self.offset + len(self.nodes) - 1) if self.nodes else None,
+        )
+
+
+def countable_connection(node_type, name: str):
+    """A Relay connection type with totalCount, built over a `Page`."""
+
+    edge = type(f"{name}Edge", (graphene.ObjectType,), {
+        "node": graphene.Field(node_type, required=True),
+        "cursor": graphene.String(required=True),
+    })
+
+    def resolve_edges(page, info):
+        return page.edges(edge)
+
+    return type(name, (graphene.ObjectType,), {
+        "total_count": graphene.Int(required=True),
+        "edges": graphene.List(graphene.NonNull(edge), required=True),
+        "page_info": graphene.Field(PageInfo, required=True),
+        "resolve_total_count": staticmethod(lambda page, info: page.total_count),
+        "resolve_edges": staticmethod(resolve_edges),
+        "resolve_page_info": staticmethod(lambda page, info: page.page_info()),
+    })
+
+
+def global_id(type_name: str, pk) -> str:
+    return to_global_id(type_name, pk)
+
+
+def decode_id(value, expected_type: str, field: str = "id") -> int:
+    """Accept a global ID of `expected_type` (or a bare number) and return the pk."""
+    value = str(value or "")
+    if value.isdigit():
+        return int(value)
+    try:
+        type_name, pk = from_global_id(value)
+        if type_name == expected_type and pk.isdigit():
+            return int(pk)
+    except Exception:  # noqa: BLE001 - any malformed ID is the same user error
+        pass
+    raise ShopError(
+        "invalid_id",
+        f"Mã {field} không hợp lệ (cần một ID {expected_type}).",
+        f"Invalid {field}: expected a {expected_type} ID.",
+        field=field,
+    )

@@ -1,0 +1,160 @@
+"""Cross-cutting places: administrative units and the sales-point network.
+
+Vietnam abolished the district level on 1 July 2025 and merged communes.
+Both worlds are kept: the 2022 districts (sales points and historic
+certificates name them) and the communes, each marked with the era it
+belongs to and, for a 2022 commune, the 2025 commune it went into.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class District(models.Model):
+    """A district-level unit as it stood in 2022 (huyện, thị xã, thành phố)."""
+
+    code = models.CharField("mã", max_length=8, unique=True, help_text="Mã đơn vị hành chính (GSO)")
+    name = models.CharField("tên", max_length=120)
+    name_en = models.CharField("tên tiếng Anh", max_length=120, blank=True)
+    province_code = models.CharField("mã tỉnh", max_length=4, default="11")
+    latitude = models.DecimalField("vĩ độ", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("kinh độ", max_digits=9, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "huyện (2022)"
+        verbose_name_plural = "huyện (2022)"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def short_name(self) -> str:
+        """'Huyện Mường Ảng' -> 'Mường Ảng' (for labels and English text)."""
+        for prefix in ("Thành phố ", "Thị xã ", "Huyện "):
+            if self.name.startswith(prefix):
+                return self.name[len(prefix):]
+        return self.name
+
+
+class Commune(models.Model):
+    class Kind(models.TextChoices):
+        COMMUNE = "xa", "xã"
+        WARD = "phuong", "phường"
+        TOWNSHIP = "thi_tran", "thị trấn"
+
+    class Era(models.IntegerChoices):
+        Y2022 = 2022, "trước 01/07/2025"
+        Y2025 = 2025, "từ 01/07/2025"
+
+    slug = models.SlugField(max_length=80, unique=True)
+    code = models.CharField("mã", max_length=8, blank=True, help_text="Mã GSO nếu đã biết")
+    name = models.CharField("tên", max_length=120)
+    kind = models.CharField("loại", max_length=10, choices=Kind.choices, default=Kind.COMMUNE)
+    era = models.PositiveSmallIntegerField("thời kỳ", choices=Era.choices, db_index=True)
+    district = models.ForeignKey(
+        District, verbose_name="huyện (2022)", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="communes", help_text="Huyện mà xã thuộc về trước khi bỏ cấp huyện",
+    )
+    successor = models.ForeignKey(
+        "self", verbose_name="sáp nhập vào", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="predecessors", limit_choices_to={"era": 2025},
+    )
+
+    class Meta:
+        verbose_name = "xã / phường"
+        verbose_name_plural = "xã / phường"
+        ordering = ["era", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}"
+
+    @property
+    def full_name(self) -> str:
+        return str(self)
+
+
+class SalesPointQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def open_on(self, day):
+        """Points trading on `day`: permanent ones, and fair stalls within their dates."""
+        return self.active().filter(
+            Q(starts_on__isnull=True) | Q(starts_on__lte=day), Q(ends_on__isnull=True) | Q(ends_on__gte=day)
+        )
+
+
+class SalesPoint(models.Model):
+    class Kind(models.TextChoices):
+        PROVINCIAL = "PROVINCIAL", "Trung tâm tỉnh"
+        DISTRICT = "DISTRICT", "Điểm bán cấp huyện"
+        FAIR = "FAIR", "Gian hàng hội chợ"
+
+    code = models.SlugField("mã", max_length=32, unique=True)
+    name = models.CharField("tên", max_length=200)
+    name_en = models.CharField("tên tiếng Anh", max_length=200, blank=True)
+    kind = models.CharField("loại", max_length=12, choices=Kind.choices, db_index=True)
+    district = models.ForeignKey(District, verbose_name="huyện", on_delete=models.PROTECT, related_name="sales_points")
+    address = models.CharField("địa chỉ", max_length=300)
+    phone = models.CharField("điện thoại", max_length=32, blank=True)
+    opening_hours = models.CharField("giờ mở cửa", max_length=200, blank=True)
+    latitude = models.DecimalField("vĩ độ", max_digits=9, decimal_places=6)
+    longitude = models.DecimalField("kinh độ", max_digits=9, decimal_places=6)
+    pickup_enabled = models.BooleanField("nhận hàng tại điểm", default=True)
+    delivers_to = models.ManyToManyField(
+        District, verbose_name="giao hàng đến", blank=True, related_name="served_by",
+        help_text="Các huyện mà điểm này giao hàng tới",
+    )
+    priority = models.PositiveSmallIntegerField("ưu tiên", default=100, help_text="Số nhỏ được ưu tiên trước")
+    starts_on = models.DateField("từ ngày", null=True, blank=True, help_text="Chỉ cho gian hàng hội chợ")
+    ends_on = models.DateField("đến ngày", null=True, blank=True)
+    is_active = models.BooleanField("đang hoạt động", default=True, db_index=True)
+
+    objects = SalesPointQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "điểm bán"
+        verbose_name_plural = "điểm bán"
+        ordering = ["priority", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="salespoint_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffAssignment(models.Model):
+    """Which sales point a staff user works at, and as what.
+
+    A province admin has no sales point and sees every point.
+    """
+
+    class Role(models.TextChoices):
+        CLERK = "clerk", "nhân viên"
+        MANAGER = "manager", "quản lý điểm"
+        PROVINCE = "province", "quản trị tỉnh"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_assignments")
+    sales_point = models.ForeignKey(
+        SalesPoint, null=True, blank=True, on_delete=models.CASCADE, related_name="staff_assignments"
+    )
+    role = models.CharField("vai trò", max_length=10, choices=Role.choices, default=Role.CLERK)
+
+    class Meta:
+        verbose_name = "phân công nhân viên"
+        verbose_name_plural = "phân công nhân viên"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "sales_point"], name="staff_assignment_unique"),
+            models.CheckConstraint(
+                condition=Q(role="province", sales_point__isnull=True) | (~Q(role="province") & Q(sales_point__isnull=False)),
+                name="staff_assignment_point_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.sales_point or 'toàn tỉnh'} ({self.get_role_display()})"

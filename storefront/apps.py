@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StorefrontConfig(AppConfig):
+    verbose_name = "Cửa hàng"
+    name = "storefront"

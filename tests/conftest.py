@@ -1,0 +1,79 @@
+"""Shared fixtures: the demo shop, a GraphQL client, factories."""
+import datetime
+import json
+
+import pytest
+from django.test import Client
+
+from catalog import certification
+from catalog.models import Producer, Product, ProductGroup, ProductVariant, Stock
+from shop.models import District, SalesPoint
+
+
+@pytest.fixture
+def demo(db):
+    """The demo shop without pictures (drawing 47 pictures is slow and tested on its own)."""
+    from catalog.demo.loader import DemoLoader
+
+    return DemoLoader(with_images=False).run()
+
+
+class GraphQLClient:
+    def __init__(self, client: Client):
+        self.client = client
+        self.headers = {}
+
+    def __call__(self, query: str, variables: dict | None = None, *, language: str = "vi", expect_errors: bool = False):
+        response = self.client.post(
+            "/graphql/", json.dumps({"query": query, "variables": variables or {}}),
+            content_type="application/json", HTTP_ACCEPT_LANGUAGE=language, **self.headers,
+        )
+        body = response.json()
+        if not expect_errors:
+            assert "errors" not in body, body.get("errors")
+        return body
+
+
+@pytest.fixture
+def gql(client):
+    return GraphQLClient(client)
+
+
+# -- small factories for tests that do not need the whole demo ---------------------------
+
+@pytest.fixture
+def make_product(db):
+    counter = {"n": 0}
+
+    def make(name="Mật ong thử", *, stars=3, decided=None, price=100_000, district_code="102", stock=None, **kwargs):
+        counter["n"] += 1
+        n = counter["n"]
+        district, _ = District.objects.get_or_create(code=district_code, defaults={"name": f"Huyện {district_code}"})
+        group = ProductGroup.objects.filter(code="test-group").first() or ProductGroup.objects.create(
+            code="test-group", name="Thực phẩm", level=ProductGroup.Level.GROUP
+        )
+        producer = Producer.objects.create(name=f"HTX thử {n}", slug=f"htx-thu-{n}", kind="COOPERATIVE", district=district)
+        product = Product.objects.create(
+            slug=f"san-pham-{n}", name=name, name_en=kwargs.pop("name_en", f"Test product {n}"), group=group,
+            producer=producer, district=district, **kwargs,
+        )
+        variant = ProductVariant.objects.create(product=product, sku=f"SKU-{n}", name="Gói", price_vnd=price)
+        if stars:
+            certification.certify(
+                product=product, stars=stars, decision_number=f"{n}/QĐ-UBND",
+                decision_date=decided or certification.today() - datetime.timedelta(days=100), issuing_body="UBND tỉnh",
+            )
+        for point, qty in (stock or {}).items():
+            Stock.objects.create(variant=variant, sales_point=point, quantity_on_hand=qty)
+        return product
+
+    return make
+
+
+@pytest.fixture
+def sales_point(db):
+    district, _ = District.objects.get_or_create(code="102", defaults={"name": "Huyện Mường Ảng"})
+    return SalesPoint.objects.create(
+        code="muong-ang", name="Điểm bán Mường Ảng", kind="DISTRICT", district=district, address="Chợ Mường Ảng",
+        latitude=21.52, longitude=103.22,
+    )

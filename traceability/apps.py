@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TraceabilityConfig(AppConfig):
+    verbose_name = "Truy xuất nguồn gốc"
+    name = "traceability"
