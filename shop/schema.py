@@ -2,10 +2,19 @@
 import graphene
 
 from catalog.graphql.schema import Query as CatalogQuery
+from catalog.graphql.search_schema import SearchQuery
+from orders.graphql.schema import Mutation as OrdersMutation
+from orders.graphql.schema import Query as OrdersQuery
+from traceability.graphql.schema import Mutation as TraceabilityMutation
+from traceability.graphql.schema import Query as TraceabilityQuery
 
 
-class Query(CatalogQuery, graphene.ObjectType):
+class Query(CatalogQuery, SearchQuery, OrdersQuery, TraceabilityQuery, graphene.ObjectType):
     node = graphene.relay.Node.Field()
 
 
-schema = graphene.Schema(query=Query)
+class Mutation(OrdersMutation, TraceabilityMutation, graphene.ObjectType):
+    pass
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation if Mutation._meta.fields else None)

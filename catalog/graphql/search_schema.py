@@ -1,0 +1,5 @@
+import graphene
+
+
+class SearchQuery(graphene.ObjectType):
+    """`search` and `suggest` (catalog/search/)."""
