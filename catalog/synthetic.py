@@ -58,7 +58,7 @@ def generate_catalog(count: int, seed: int = 7) -> str:
                 Stock(variant=v, sales_point=sp, quantity_on_hand=rng.randint(0, 50)) for v in variants for sp in points
             ])
             certs = []
-            for j, p in enumerate(products):
+            for p in products:
                 if rng.random() < 0.9:
                     decided = today - datetime.timedelta(days=rng.randint(0, 1400))
                     certs.append(Certification(

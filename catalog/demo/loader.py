@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from catalog import certification
+from catalog.demo.signals import demo_loaded
 from catalog.gtin import make_gtin
 from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant, Stock
 from shop.models import Commune, District, SalesPoint, StaffAssignment
@@ -129,6 +130,7 @@ class DemoLoader:
             self.load_sales_points()
             self.load_products()
             self.load_users()
+            demo_loaded.send(sender=DemoLoader, loader=self)
         return self.summary
 
     # -- administrative units -------------------------------------------------

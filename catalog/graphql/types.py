@@ -2,7 +2,12 @@ import graphene
 from django.core.files.storage import default_storage
 
 from catalog import certification
-from catalog.graphql.loaders import CertificationsByProduct, ImagesByProduct, StockByVariant, VariantsByProduct
+from catalog.graphql.loaders import (
+    CertificationsByProduct,
+    ImagesByProduct,
+    StockByVariant,
+    VariantsByProduct,
+)
 from catalog.models import Producer, Product, ProductVariant
 from shop.graphql.core import countable_connection
 from shop.graphql.types import SalesPointType

@@ -7,7 +7,13 @@ so an abusive query is refused before any resolver runs.
 """
 from django.conf import settings
 from graphql import GraphQLError, ValidationRule
-from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, IntValueNode, OperationDefinitionNode
+from graphql.language import (
+    FieldNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+)
 
 from shop.errors import pick
 
