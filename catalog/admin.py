@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from catalog import certification
+from catalog.forms import ProductImageForm
 from catalog.models import Certification, Producer, Product, ProductGroup, ProductImage, ProductVariant, Stock
 from catalog.selectors import with_current_stars
 
@@ -46,6 +47,7 @@ class CertificationInline(admin.TabularInline):
 
 class ImageInline(admin.TabularInline):
     model = ProductImage
+    form = ProductImageForm
     extra = 0
     fields = ["image", "alt", "alt_en", "position"]
 

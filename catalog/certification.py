@@ -164,7 +164,9 @@ def _mark_product_dirty(product) -> None:
 def report(day: datetime.date | None = None, within_days: int | None = None):
     """Certificates expiring within `within_days` and those already expired
     (and not replaced), for the recertification work of the province."""
-    from catalog.models import Certification
+    from django.db.models import Exists, OuterRef
+
+    from catalog.models import Certification, Product
 
     day = day or today()
     within_days = settings.OCOP_EXPIRING_WITHIN_DAYS if within_days is None else within_days
@@ -174,5 +176,12 @@ def report(day: datetime.date | None = None, within_days: int | None = None):
     expiring = current.filter(valid_until__gte=day, valid_until__lt=day + datetime.timedelta(days=within_days)).order_by(
         "valid_until"
     )
-    expired = current.filter(valid_until__lt=day).order_by("-valid_until")
+    # Expired and not renewed: the product's newest certificate, and nothing valid today.
+    newer = Certification.objects.filter(product=OuterRef("product"), decision_date__gt=OuterRef("decision_date"))
+    expired = (
+        current.filter(valid_until__lt=day)
+        .exclude(product__in=Product.objects.certified_on(day))
+        .exclude(Exists(newer))
+        .order_by("-valid_until")
+    )
     return list(expiring), list(expired)

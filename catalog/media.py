@@ -1,8 +1,8 @@
 """Product images: every upload goes through here.
 
 The file is checked (catalog/images.py), cleaned of metadata and turned
-upright, then stored with WebP renditions for `srcset`. Admin forms, the
-demo loader and any future API all call `add_product_image`.
+upright, then stored with WebP renditions for `srcset`. The admin form, the
+demo loader and any future API all end in `attach_clean_image`.
 """
 import os
 
@@ -12,32 +12,32 @@ from django.db import transaction
 
 from catalog import images
 from catalog.models import ProductImage
+from shop.text import slugify_vi
 
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
 def _stem(filename: str) -> str:
-    from shop.text import slugify_vi
-
     return slugify_vi(os.path.splitext(os.path.basename(filename or "anh"))[0], 60)
 
 
-def store_renditions(image: ProductImage, data: bytes) -> list[dict]:
+def attach_clean_image(image: ProductImage, clean: bytes, info: images.ImageInfo, filename: str) -> ProductImage:
+    """Store already-normalised bytes on `image` (unsaved) with its renditions."""
+    image.image.save(f"{_stem(filename)}.{EXTENSIONS[info.format]}", ContentFile(clean), save=False)
+    image.width, image.height = info.width, info.height
     stem = _stem(image.image.name)
-    renditions = []
-    for r in images.make_renditions(data):
-        path = default_storage.save(f"products/{image.product_id}/renditions/{stem}-{r.width}.webp", ContentFile(r.content))
-        renditions.append({"width": r.width, "height": r.height, "path": path})
-    return renditions
+    image.renditions = [
+        {"width": r.width, "height": r.height,
+         "path": default_storage.save(f"products/{image.product_id}/renditions/{stem}-{r.width}.webp", ContentFile(r.content))}
+        for r in images.make_renditions(clean)
+    ]
+    return image
 
 
 @transaction.atomic
 def add_product_image(*, product, data: bytes, filename: str, alt: str = "", alt_en: str = "", position: int = 0):
     """Validate, clean and store one image; raises images.ImageRejected with a clear message."""
     clean, info = images.normalise(data)
-    name = f"{_stem(filename)}.{EXTENSIONS[info.format]}"
-    image = ProductImage(product=product, alt=alt, alt_en=alt_en, position=position)
-    image.image.save(name, ContentFile(clean), save=False)
-    image.renditions = store_renditions(image, clean)
+    image = attach_clean_image(ProductImage(product=product, alt=alt, alt_en=alt_en, position=position), clean, info, filename)
     image.save()
     return image

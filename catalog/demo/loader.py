@@ -305,8 +305,10 @@ class DemoLoader:
             chain = chain + [(renewed, "RECERTIFICATION")] if renewed > chain[-1][0] else [(renewed, "NEW")]
         else:
             while certification.validity_end(chain[-1][0]) < self.today + datetime.timedelta(days=120):
-                chain.append((certification.validity_end(chain[-1][0]) + datetime.timedelta(days=rng.randint(1, 30)),
-                              "RECERTIFICATION"))
+                renewed = certification.validity_end(chain[-1][0]) + datetime.timedelta(days=rng.randint(1, 30))
+                if renewed > self.today:  # never a decision in the future: renew early instead
+                    renewed = self.today - datetime.timedelta(days=rng.randint(10, 60))
+                chain.append((renewed, "RECERTIFICATION"))
         for n, (decision_date, kind) in enumerate(chain):
             number = f"{100 + index * 7 + n}/QĐ-UBND"
             if Certification.objects.filter(product=product, decision_number=number).exists():

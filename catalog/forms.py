@@ -1,0 +1,45 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from catalog import images, media
+from catalog.models import ProductImage
+from shop.errors import pick
+
+
+class ProductImageForm(forms.ModelForm):
+    """Admin upload: our own checks and messages instead of Django's generic
+    'upload a valid image', then the same cleaning as every other path."""
+
+    image = forms.FileField(label="ảnh", help_text="JPEG, PNG hoặc WebP; tối đa 10 MB; ảnh sẽ được xoay đúng chiều và xoá siêu dữ liệu.")
+
+    class Meta:
+        model = ProductImage
+        fields = ["image", "alt", "alt_en", "position"]
+
+    def clean_image(self):
+        upload = self.cleaned_data["image"]
+        if upload is None or getattr(upload, "_committed", False):  # unchanged existing file
+            return upload
+        if upload.size > images_limit():
+            raise ValidationError(pick("Tệp quá lớn (tối đa 10 MB). Hãy giảm kích thước ảnh rồi tải lại.",
+                                       "The file is too large (10 MB at most). Make the image smaller and upload it again."))
+        try:
+            self._clean_image = images.normalise(upload.read())
+        except images.ImageRejected as exc:
+            raise ValidationError(pick(exc.message, exc.message_en), code=exc.code) from exc
+        return upload
+
+    def save(self, commit=True):
+        instance = super().save(commit=False)
+        if getattr(self, "_clean_image", None):
+            clean, info = self._clean_image
+            media.attach_clean_image(instance, clean, info, self.cleaned_data["image"].name)
+        if commit:
+            instance.save()
+        return instance
+
+
+def images_limit() -> int:
+    from django.conf import settings
+
+    return settings.IMAGE_MAX_UPLOAD_BYTES
