@@ -301,3 +301,37 @@ class Stock(models.Model):
     @property
     def quantity_available(self) -> int:
         return self.quantity_on_hand - self.quantity_allocated
+
+
+class SearchEntry(models.Model):
+    """One product as the embedded search backend sees it (catalog/search/).
+
+    Written only by `catalog.search`; `document` holds the product's words,
+    NFC-normalised and lowercased but with their accents, one section per
+    field (" name | english | places | body "). SQLite mirrors the folded
+    words into the FTS5 table `catalog_search_fts`; PostgreSQL adds a
+    generated column `folded` = ocop_fold(document) with a trigram index
+    (migrations 0003, 0004).
+    """
+
+    product = models.OneToOneField(Product, primary_key=True, on_delete=models.CASCADE, related_name="search_entry")
+    document = models.TextField()
+    folded_name = models.CharField(max_length=300)
+    stars = models.PositiveSmallIntegerField(null=True)
+    certified_until = models.DateField(null=True)
+    points = models.CharField(max_length=500, blank=True, help_text="Sales point ids with stock, space separated")
+    data = models.JSONField(default=dict)
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "mục tìm kiếm"
+        verbose_name_plural = "chỉ mục tìm kiếm"
+
+
+class SearchIndexState(models.Model):
+    """A generation token, changed with every write to the embedded index, so
+    each process knows when its in-memory copy is stale."""
+
+    key = models.CharField(max_length=40, primary_key=True)
+    generation = models.CharField(max_length=40)
+    updated_at = models.DateTimeField(auto_now=True)

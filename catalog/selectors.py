@@ -44,9 +44,10 @@ def filter_products(
     day = day or today()
     if certified_only:
         products = products.certified_on(day)
-    if search:
-        term = search.strip()
-        products = products.filter(Q(name__icontains=term) | Q(name_en__icontains=term))
+    if search and search.strip():
+        from catalog import search as catalog_search  # the search backend decides what matches
+
+        products = products.filter(pk__in=catalog_search.matching_ids(search))
     if groups:
         products = products.filter(
             Q(group__code__in=groups) | Q(group__parent__code__in=groups) | Q(group__parent__parent__code__in=groups)

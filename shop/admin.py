@@ -44,3 +44,19 @@ class StaffAssignmentAdmin(admin.ModelAdmin):
     list_filter = ["role", "sales_point"]
     list_select_related = ["user", "sales_point"]
     autocomplete_fields = ["user"]
+
+
+from shop.models import ApiToken  # noqa: E402 - appended with the API tokens (shop/auth.py)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created with `tokenCreate`; here they are only seen and revoked."""
+
+    list_display = ["user", "prefix", "created_at", "last_used_at", "expires_at", "revoked"]
+    list_filter = ["revoked"]
+    search_fields = ["user__username", "user__email", "prefix"]
+    readonly_fields = ["user", "prefix", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -158,3 +158,27 @@ class StaffAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.sales_point or 'toàn tỉnh'} ({self.get_role_display()})"
+
+
+class ApiToken(models.Model):
+    """A bearer token for staff API clients (`tokenCreate`, shop/auth.py).
+
+    Only a SHA-256 digest of the token is stored: the token itself is shown
+    once, when it is created, and a leaked database does not leak logins.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField("đầu mã", max_length=8, editable=False, help_text="Để nhận ra mã, không đủ để dùng")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField("hết hạn", null=True, blank=True)
+    revoked = models.BooleanField("đã thu hồi", default=False)
+
+    class Meta:
+        verbose_name = "mã API"
+        verbose_name_plural = "mã API"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.prefix}…"

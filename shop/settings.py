@@ -4,6 +4,7 @@ Every default runs with no service at all (SQLite, embedded search, inline
 tasks, local files, console e-mail), so `make run` works on a bare laptop;
 the scaled stack switches each piece on by setting one variable.
 """
+import hashlib
 import os
 from pathlib import Path
 
@@ -48,7 +49,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shop.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "shop.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -57,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shop.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -129,6 +133,21 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OCOP Điện Biên <s
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+# Celery (shop/celery.py, shop/tasks.py): inline without a broker.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+CELERY_BEAT_SCHEDULE = {
+    # Task names, not imports: each app defines its tasks in its tasks.py.
+    "search-sweep": {"task": "catalog.tasks.sweep_search_index", "schedule": 60.0},
+    "release-expired-reservations": {"task": "orders.tasks.release_expired_reservations", "schedule": 60.0},
+    "certificate-expiry-notices": {"task": "catalog.tasks.notify_expiring_certificates", "schedule": 24 * 3600.0},
+}
+
 GRAPHENE = {
     "SCHEMA": "shop.schema.schema",
     "ATOMIC_MUTATIONS": False,
@@ -150,13 +169,145 @@ OCOP_EXPIRING_WITHIN_DAYS = 90
 
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 
+# --- Production hardening (`manage.py check --deploy` is clean with DEBUG=0) ---
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # probes speak plain HTTP inside the network
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+X_FRAME_OPTIONS = "DENY"
+# Stripe Elements needs its script, its frames and its API; nothing else is third-party.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self' https://js.stripe.com",
+    "frame-src": "https://js.stripe.com https://hooks.stripe.com",
+    "connect-src": "'self' https://api.stripe.com",
+    "img-src": "'self' data: https://*.stripe.com",
+    "style-src": "'self' 'unsafe-inline'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+}
+if not DEBUG and SECRET_KEY.startswith("dev-only-"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Set SECRET_KEY (a long random string) when DEBUG is off.")
+
+# Media on local disk by default; S3-compatible storage when a bucket is named
+# (needs the `s3` extra: pip install -e '.[s3]').
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "querystring_auth": False,
+        },
+    }
+
 LOGIN_URL = "/admin/login/"
 
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "shop.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "shop.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Traceability (traceability/codes.py, scans.py, verdicts.py).
+# Keys that sign serial and lot codes: the first signs, every one verifies, so
+# a key is rotated by putting a new one first and keeping the old ones after it.
+# The default is derived from SECRET_KEY for development only: set your own.
+TRACE_SIGNING_KEYS = env_list("TRACE_SIGNING_KEYS", "") or [
+    hashlib.sha256(f"trace-signing:{SECRET_KEY}".encode()).hexdigest()
+]
+# Salt of the daily client-address hash stored with scans (never the raw IP).
+TRACE_CLIENT_SALT = os.environ.get("TRACE_CLIENT_SALT", f"trace-client:{SECRET_KEY}")
+TRACE_TRUST_X_FORWARDED_FOR = env_bool("TRACE_TRUST_X_FORWARDED_FOR", False)
+# SUSPICIOUS: a serial scanned this many times before within the window …
+TRACE_SUSPICIOUS_SCANS = int(os.environ.get("TRACE_SUSPICIOUS_SCANS", "10"))
+TRACE_SUSPICIOUS_WINDOW_HOURS = int(os.environ.get("TRACE_SUSPICIOUS_WINDOW_HOURS", "72"))
+# … or in places this far apart within this many hours …
+TRACE_FAR_APART_KM = int(os.environ.get("TRACE_FAR_APART_KM", "100"))
+TRACE_FAR_APART_HOURS = int(os.environ.get("TRACE_FAR_APART_HOURS", "12"))
+# … or a lot-level code scanned more often than this many times its quantity.
+TRACE_LOT_SCANS_PER_UNIT = int(os.environ.get("TRACE_LOT_SCANS_PER_UNIT", "2"))
+# Scan log caps: a repeat of the same code by the same client within these
+# minutes is the same scan; past MAX_ROWS rows per client per window, scans
+# only raise a counter.
+TRACE_SCAN_REPEAT_MINUTES = int(os.environ.get("TRACE_SCAN_REPEAT_MINUTES", "10"))
+TRACE_SCAN_CLIENT_WINDOW_MINUTES = int(os.environ.get("TRACE_SCAN_CLIENT_WINDOW_MINUTES", "60"))
+TRACE_SCAN_CLIENT_MAX_ROWS = int(os.environ.get("TRACE_SCAN_CLIENT_MAX_ROWS", "30"))
+TRACE_REPORTS_PER_CLIENT_PER_DAY = int(os.environ.get("TRACE_REPORTS_PER_CLIENT_PER_DAY", "5"))
+# The shop's own EPCIS vocabulary (the harvesting bizStep, extension fields).
+TRACE_VOCABULARY = os.environ.get("TRACE_VOCABULARY", "https://ocop-dienbien.example/voc/")
+
+# Search (catalog/search/). Embedded (SQLite FTS5 / PostgreSQL pg_trgm) unless
+# ELASTICSEARCH_URL is set; if Elasticsearch is unreachable or slower than the
+# timeout, search answers from the embedded index and says so in the logs.
+SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "elasticsearch" if ELASTICSEARCH_URL else "embedded")
+SEARCH_INDEX_ALIAS = os.environ.get("SEARCH_INDEX_ALIAS", "ocop-products")
+SEARCH_ES_TIMEOUT = float(os.environ.get("SEARCH_ES_TIMEOUT", "0.5"))  # seconds, per request
+SEARCH_ES_RETRY_AFTER = float(os.environ.get("SEARCH_ES_RETRY_AFTER", "30"))  # seconds without trying a failed server
+SEARCH_CATCH_UP = env_bool("SEARCH_CATCH_UP", True)  # embedded: index dirty products before answering
+SEARCH_CATCH_UP_LIMIT = 200
+# Price bands of the search facet, in đồng: [lower, upper) pairs, None = open.
+SEARCH_PRICE_BANDS = [(None, 100_000), (100_000, 200_000), (200_000, 500_000), (500_000, None)]
+
+# Orders and payments (orders/, shop/auth.py).
+# `Authorization: Bearer {token}` for API clients, read right after the session user.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "shop.auth.BearerTokenMiddleware")
+API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "90"))
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # e.g. a localstripe at http://127.0.0.1:8420
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE_SECONDS", "300"))
+# How long an unpaid card order holds its stock before release_expired_reservations frees it.
+ORDER_RESERVATION_MINUTES = int(os.environ.get("ORDER_RESERVATION_MINUTES", "15"))
+ORDER_MAX_LINE_QUANTITY = int(os.environ.get("ORDER_MAX_LINE_QUANTITY", "50"))
+ORDER_MAX_LINES = int(os.environ.get("ORDER_MAX_LINES", "30"))
+ORDER_NUMBER_PREFIX = os.environ.get("ORDER_NUMBER_PREFIX", "DB")
+# Delivery fee per zone, in whole đồng, by 2022 district code (pickup is free).
+ORDER_SHIPPING_ZONES = [
+    {"code": "noi-thanh", "name": "Điện Biên Phủ và huyện Điện Biên", "name_en": "Điện Biên Phủ and Điện Biên district",
+     "districts": ["094", "100"], "fee_vnd": 20_000},
+    {"code": "trung-tam", "name": "Điện Biên Đông, Mường Ảng, Tuần Giáo", "name_en": "Điện Biên Đông, Mường Ảng, Tuần Giáo",
+     "districts": ["101", "102", "099"], "fee_vnd": 30_000},
+    {"code": "vung-cao", "name": "Vùng cao phía bắc", "name_en": "Northern highlands",
+     "districts": ["095", "096", "097", "098", "103"], "fee_vnd": 45_000},
+]
+
+# Storefront (storefront/): the shopper pages.
+STOREFRONT_PAGE_SIZE = int(os.environ.get("STOREFRONT_PAGE_SIZE", "24"))
+# The pages remember the visitor's language for the pages outside /en/ (trace, order status).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+# Templates are compiled once per process outside DEBUG (with DEBUG, Django's
+# default cached loader reloads changed files).
+if not DEBUG:
+    TEMPLATES[0]["APP_DIRS"] = False
+    TEMPLATES[0]["OPTIONS"]["loaders"] = [
+        ("django.template.loaders.cached.Loader", [
+            "django.template.loaders.filesystem.Loader",
+            "django.template.loaders.app_directories.Loader",
+        ]),
+    ]
+# The storefront's Vietnamese pages sit at the root without a prefix; its
+# LocaleMiddleware keeps /graphql/ and the trace pages negotiating their language.
+MIDDLEWARE[MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware")] = "storefront.middleware.ShopLocaleMiddleware"

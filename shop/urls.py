@@ -1,12 +1,16 @@
 """Root URLs: the only place (with shop/schema.py) that assembles every app."""
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.static import serve
 
 from shop import health
 from shop.graphql.view import ShopGraphQLView
+from storefront import views as storefront_views
+from storefront.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,7 +19,12 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("", include("orders.urls")),
     path("", include("traceability.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", storefront_views.robots_txt, name="robots_txt"),
 ]
+# The shopper pages: Vietnamese at the root, English under /en/ (translated routes).
+# Keep them last: they include the home page at "".
+urlpatterns += i18n_patterns(path("", include("storefront.urls")), prefix_default_language=False)
 
 if settings.DEBUG:
     urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

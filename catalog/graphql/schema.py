@@ -86,6 +86,10 @@ class Query(graphene.ObjectType):
     sales_points = graphene.List(graphene.NonNull(SalesPointType), required=True, include_inactive=graphene.Boolean())
 
     def resolve_products(root, info, first=None, after=None, filter=None, sort_by=None):
+        if ((filter or {}).get("search") or "").strip():
+            from catalog.graphql.search_schema import search_page  # the same backend as `search`
+
+            return search_page(info, filter.get("search"), filter, sort_by, first, after, facets=False)
         products = selectors.filter_products(product_queryset(), **filter_kwargs(filter))
         sort_by = sort_by or {}
         field = sort_by.get("field") or "NAME"

@@ -1,0 +1,94 @@
+from django.contrib import admin
+
+from orders.models import (
+    Checkout,
+    Fulfillment,
+    FulfillmentLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    StockMovement,
+    StripeEvent,
+)
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ["product_name", "variant_name", "sku", "ocop_stars", "unit_price_vnd", "quantity", "total_vnd"]
+    exclude = ["variant", "product_name_en"]
+
+
+class FulfillmentInline(admin.TabularInline):
+    model = Fulfillment
+    extra = 0
+    can_delete = False
+    readonly_fields = ["number", "sales_point", "status", "updated_at"]
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "kind", "actor", "message"]
+    fields = readonly_fields
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Read-mostly: orders change through the services (staff console, API), which keep the log and the stock."""
+
+    list_display = ["number", "created_at", "status", "payment_method", "payment_status", "total_vnd", "delivery_kind", "email"]
+    list_filter = ["status", "payment_status", "payment_method", "delivery_kind"]
+    search_fields = ["number", "email", "phone", "stripe_payment_intent"]
+    date_hierarchy = "created_at"
+    inlines = [OrderLineInline, FulfillmentInline, OrderEventInline]
+    readonly_fields = [f.name for f in Order._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+class FulfillmentLineInline(admin.TabularInline):
+    model = FulfillmentLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ["order_line", "stock", "quantity"]
+
+
+@admin.register(Fulfillment)
+class FulfillmentAdmin(admin.ModelAdmin):
+    list_display = ["number", "sales_point", "status", "created_at"]
+    list_filter = ["status", "sales_point"]
+    search_fields = ["number", "order__number"]
+    list_select_related = ["sales_point"]
+    readonly_fields = ["order", "sales_point", "number", "status"]
+    inlines = [FulfillmentLineInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "stock", "kind", "on_hand_change", "allocated_change", "on_hand_after", "reason", "user"]
+    list_filter = ["kind", "stock__sales_point"]
+    list_select_related = ["stock__variant", "stock__sales_point", "user"]
+    readonly_fields = [f.name for f in StockMovement._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Checkout)
+class CheckoutAdmin(admin.ModelAdmin):
+    list_display = ["token", "created_at", "email", "delivery_kind", "order"]
+    readonly_fields = ["token", "order"]
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "event_id", "type", "outcome", "order"]
+    list_filter = ["type"]
+    readonly_fields = [f.name for f in StripeEvent._meta.fields]

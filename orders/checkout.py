@@ -1,0 +1,578 @@
+"""Checkout: lines, contact, delivery method, payment method, and completion.
+
+Services are plain functions with keyword arguments; each runs in one
+transaction and validates everything before writing, so a refused request
+changes nothing. They raise `shop.errors.ShopError` with a field and a code.
+
+What may be sold (`sellable_variants`):
+- the product and the variant are published;
+- the product holds a valid OCOP certificate: sold with the mark (its stars
+  are kept on the order line);
+- the product's current certificate has *lapsed* (expired, not renewed):
+  still sold — the goods did not change, and buyers of the province's
+  products should not lose them while a renewal is pending — but without the
+  mark (the order line's `ocop_stars` is empty, as everywhere else the shop
+  hides the badge of an expired certificate);
+- a product whose certificate was *revoked* (a sanction, usually quality),
+  or that was never certified (or only by a decision not yet in force), is
+  refused: this is the province's OCOP shop, and revocation stops the sale.
+"""
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email as django_validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog import certification
+from catalog.certification import CertificateStatus
+from catalog.models import Certification, ProductVariant, Stock
+from orders import allocation, events, notifications, routing
+from orders.models import Checkout, CheckoutLine, DeliveryKind, Order, OrderLine, PaymentMethod
+from shop.errors import ShopError
+from shop.models import Commune, District, SalesPoint
+
+LANGUAGES = ("vi", "en")
+
+
+# -- small validators -------------------------------------------------------------------
+
+_PHONE_JUNK = re.compile(r"[\s.\-()]")
+_MOBILE = re.compile(r"^0[35789]\d{8}$")
+_LANDLINE = re.compile(r"^02\d{9}$")
+
+
+def normalize_phone(value: str, field: str = "phone") -> str:
+    """A Vietnamese phone number in E.164 ('+84912345678'), or ShopError.
+
+    Accepts 0912 345 678, 0912.345.678, +84 912 345 678, 84912345678;
+    mobiles have 10 digits (03x, 05x, 07x, 08x, 09x), landlines 11 (02xx).
+    """
+    raw = _PHONE_JUNK.sub("", value or "")
+    if raw.startswith("+84"):
+        raw = "0" + raw[3:]
+    elif raw.startswith("84") and len(raw) in (11, 12):
+        raw = "0" + raw[2:]
+    if not (_MOBILE.match(raw) or _LANDLINE.match(raw)):
+        raise ShopError(
+            "invalid_phone",
+            "Số điện thoại không hợp lệ; hãy nhập số Việt Nam, ví dụ 0912 345 678 hoặc +84 912 345 678.",
+            "Invalid phone number; enter a Vietnamese number, e.g. 0912 345 678 or +84 912 345 678.",
+            field=field,
+        )
+    return "+84" + raw[1:]
+
+
+def normalize_email(value: str, field: str = "email") -> str:
+    value = (value or "").strip()
+    try:
+        django_validate_email(value)
+    except ValidationError:
+        raise ShopError(
+            "invalid_email", "Địa chỉ e-mail không hợp lệ; hãy kiểm tra lại (ví dụ ten@example.com).",
+            "Invalid e-mail address; check it (e.g. name@example.com).", field=field,
+        ) from None
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def _check_quantity(quantity, field, *, allow_zero=False) -> int:
+    cap = settings.ORDER_MAX_LINE_QUANTITY
+    low = 0 if allow_zero else 1
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not low <= quantity <= cap:
+        raise ShopError(
+            "invalid_quantity",
+            f"Số lượng phải từ {low} đến {cap}; đơn lớn hơn xin liên hệ điểm bán.",
+            f"Quantity must be between {low} and {cap}; for larger orders contact a sales point.",
+            field=field,
+        )
+    return quantity
+
+
+# -- what may be sold -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sellable:
+    variant: ProductVariant
+    stars: int | None  # stars shown on the order line; None when the certificate lapsed
+
+
+def ocop_sale_state(certs, day) -> tuple[str, int | None]:
+    """('CERTIFIED', stars) | ('LAPSED', None) | ('REVOKED', None) | ('NOT_CERTIFIED', None)."""
+    certs = list(certs)
+    shown = certification.displayable(certs, day)
+    if shown is not None:
+        return "CERTIFIED", shown.stars
+    current = [c for c in certs if not c.superseded_by_id and c.decision_date <= day]
+    if not current:
+        return "NOT_CERTIFIED", None
+    latest = max(current, key=lambda c: (c.decision_date, c.pk or 0))
+    status = certification.status_of(latest, day)
+    if status == CertificateStatus.EXPIRED:
+        return "LAPSED", None
+    return ("REVOKED" if status == CertificateStatus.REVOKED else "NOT_CERTIFIED"), None
+
+
+def sellable_variants(variant_ids, *, field: str = "lines", day=None) -> dict[int, Sellable]:
+    """The variants, checked for sale, by id; ShopError naming the first that is refused."""
+    day = day or certification.today()
+    ids = sorted(set(variant_ids))
+    variants = {v.pk: v for v in ProductVariant.objects.filter(pk__in=ids).select_related("product")}
+    certs: dict[int, list] = {}
+    for cert in Certification.objects.filter(product_id__in={v.product_id for v in variants.values()}):
+        certs.setdefault(cert.product_id, []).append(cert)
+    result = {}
+    for vid in ids:
+        variant = variants.get(vid)
+        if variant is None or not variant.is_published or not variant.product.is_published:
+            raise ShopError(
+                "variant_not_available",
+                "Sản phẩm này không còn bán; hãy bỏ khỏi giỏ hàng.",
+                "This product is no longer on sale; remove it from the cart.", field=field,
+            )
+        state, stars = ocop_sale_state(certs.get(variant.product_id, []), day)
+        if state in ("REVOKED", "NOT_CERTIFIED"):
+            raise ShopError(
+                "variant_not_sellable",
+                f"{variant.product.name} không có chứng nhận OCOP còn giá trị để bán tại cửa hàng; hãy chọn sản phẩm khác.",
+                f"{variant.product.name_en or variant.product.name} has no OCOP certificate that allows its sale here; "
+                "choose another product.",
+                field=field,
+            )
+        result[vid] = Sellable(variant, stars)
+    return result
+
+
+def _label(variant: ProductVariant) -> str:
+    return f"{variant.product.name} — {variant.name}"
+
+
+def _open_points(day=None):
+    return SalesPoint.objects.open_on(day or certification.today())
+
+
+def _check_available(wanted: dict[int, int], sellables: dict[int, Sellable], field: str) -> None:
+    """A friendly early check (the real one is under lock at completion)."""
+    from django.db.models import F, Sum
+
+    rows = (
+        Stock.objects.filter(variant_id__in=list(wanted), sales_point__in=_open_points())
+        .values("variant_id").annotate(free=Sum(F("quantity_on_hand") - F("quantity_allocated")))
+    )
+    free = {r["variant_id"]: r["free"] or 0 for r in rows}
+    for vid, quantity in wanted.items():
+        if free.get(vid, 0) < quantity:
+            left = max(0, free.get(vid, 0))
+            label = _label(sellables[vid].variant)
+            raise ShopError(
+                "insufficient_stock",
+                f"{label}: chỉ còn {left}; hãy giảm số lượng." if left else f"{label} đã hết hàng; hãy bỏ khỏi giỏ.",
+                f"{label}: only {left} left; lower the quantity." if left else f"{label} is out of stock; remove it.",
+                field=field,
+            )
+
+
+# -- checkouts ---------------------------------------------------------------------------
+
+def get_checkout(token, *, user=None, lock: bool = False, for_update: bool = True) -> Checkout:
+    """The checkout with `token`, if `user` may use it (a signed-in customer's checkout is theirs alone)."""
+    qs = Checkout.objects.select_related("pickup_point", "ship_commune__district", "order")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    checkout = qs.filter(token=token).first() if token else None
+    user_id = user.pk if user is not None and getattr(user, "is_authenticated", False) else None
+    if checkout is None or (checkout.user_id and checkout.user_id != user_id):
+        raise ShopError(
+            "checkout_not_found", "Không tìm thấy giỏ hàng; có thể nó đã hết hạn. Hãy tạo giỏ hàng mới.",
+            "Checkout not found; it may have expired. Start a new one.", field="token",
+        )
+    if for_update and checkout.order_id:
+        raise ShopError(
+            "checkout_completed", "Giỏ hàng này đã thành đơn hàng; hãy tạo giỏ hàng mới để mua thêm.",
+            "This checkout is already an order; start a new checkout to buy more.", field="token",
+        )
+    return checkout
+
+
+def _parse_lines(lines, field: str, *, allow_zero=False) -> dict[int, int]:
+    merged: dict[int, int] = {}
+    if len(lines) > settings.ORDER_MAX_LINES:
+        raise ShopError("too_many_lines", f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
+                        f"At most {settings.ORDER_MAX_LINES} lines per order.", field=field)
+    for i, (variant_id, quantity) in enumerate(lines):
+        _check_quantity(quantity, f"{field}.{i}.quantity", allow_zero=allow_zero)
+        merged[variant_id] = merged.get(variant_id, 0) + quantity
+    return merged
+
+
+@transaction.atomic
+def create_checkout(*, lines=(), email: str = "", phone: str = "", language: str = "vi", user=None) -> Checkout:
+    """lines: [(variant_id, quantity)]."""
+    wanted = _parse_lines(list(lines), "lines")
+    for i, q in enumerate(wanted.values()):
+        _check_quantity(q, f"lines.{i}.quantity")
+    email = normalize_email(email) if email else ""
+    phone = normalize_phone(phone) if phone else ""
+    if language not in LANGUAGES:
+        raise ShopError("invalid_language", "Ngôn ngữ chỉ nhận vi hoặc en.", "Language must be vi or en.", field="language")
+    sellables = sellable_variants(wanted, field="lines") if wanted else {}
+    if wanted:
+        _check_available(wanted, sellables, "lines")
+    checkout = Checkout.objects.create(
+        user=user if user is not None and user.is_authenticated else None, email=email, phone=phone, language=language
+    )
+    CheckoutLine.objects.bulk_create([CheckoutLine(checkout=checkout, variant_id=v, quantity=q) for v, q in wanted.items()])
+    return checkout
+
+
+@transaction.atomic
+def update_contact(*, token, email=None, phone=None, user=None) -> Checkout:
+    checkout = get_checkout(token, user=user, lock=True)
+    if email is not None:
+        checkout.email = normalize_email(email) if email else ""
+    if phone is not None:
+        checkout.phone = normalize_phone(phone) if phone else ""
+    checkout.save(update_fields=["email", "phone", "updated_at"])
+    return checkout
+
+
+@transaction.atomic
+def add_lines(*, token, lines, user=None) -> Checkout:
+    """Add quantities to the checkout (a variant already there gets more)."""
+    checkout = get_checkout(token, user=user, lock=True)
+    added = _parse_lines(list(lines), "lines")
+    existing = {line.variant_id: line for line in checkout.lines.all()}
+    wanted = {v: q + (existing[v].quantity if v in existing else 0) for v, q in added.items()}
+    for i, (_v, q) in enumerate(wanted.items()):
+        _check_quantity(q, f"lines.{i}.quantity")
+    if len(set(existing) | set(wanted)) > settings.ORDER_MAX_LINES:
+        raise ShopError("too_many_lines", f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
+                        f"At most {settings.ORDER_MAX_LINES} lines per order.", field="lines")
+    sellables = sellable_variants(wanted, field="lines")
+    _check_available(wanted, sellables, "lines")
+    _write_lines(checkout, existing, wanted)
+    return checkout
+
+
+@transaction.atomic
+def update_lines(*, token, lines, user=None) -> Checkout:
+    """Set quantities; 0 removes the line."""
+    checkout = get_checkout(token, user=user, lock=True)
+    wanted = _parse_lines(list(lines), "lines", allow_zero=True)
+    for i, (_v, q) in enumerate(wanted.items()):
+        _check_quantity(q, f"lines.{i}.quantity", allow_zero=True)
+    existing = {line.variant_id: line for line in checkout.lines.all()}
+    keep = {v: q for v, q in wanted.items() if q > 0}
+    if len((set(existing) - {v for v, q in wanted.items() if q == 0}) | set(keep)) > settings.ORDER_MAX_LINES:
+        raise ShopError("too_many_lines", f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
+                        f"At most {settings.ORDER_MAX_LINES} lines per order.", field="lines")
+    if keep:
+        sellables = sellable_variants(keep, field="lines")
+        _check_available(keep, sellables, "lines")
+    removed = [v for v, q in wanted.items() if q == 0 and v in existing]
+    CheckoutLine.objects.filter(checkout=checkout, variant_id__in=removed).delete()
+    _write_lines(checkout, existing, keep)
+    return checkout
+
+
+def _write_lines(checkout, existing, wanted):
+    for vid, quantity in wanted.items():
+        line = existing.get(vid)
+        if line is None:
+            CheckoutLine.objects.create(checkout=checkout, variant_id=vid, quantity=quantity)
+        elif line.quantity != quantity:
+            CheckoutLine.objects.filter(pk=line.pk).update(quantity=quantity)
+    Checkout.objects.filter(pk=checkout.pk).update(updated_at=timezone.now())
+
+
+@transaction.atomic
+def delete_line(*, token, line_id: int, user=None) -> Checkout:
+    checkout = get_checkout(token, user=user, lock=True)
+    deleted, _ = CheckoutLine.objects.filter(checkout=checkout, pk=line_id).delete()
+    if not deleted:
+        raise ShopError("line_not_found", "Không có dòng này trong giỏ hàng.", "No such line in this checkout.", field="lineId")
+    return checkout
+
+
+# -- delivery -----------------------------------------------------------------------------
+
+def district_of(commune: Commune) -> District | None:
+    """The 2022 district a commune belongs (or, for a 2025 commune, belonged) to."""
+    if commune.district_id:
+        return commune.district
+    before = Commune.objects.filter(successor=commune, district__isnull=False).select_related("district").order_by(
+        "district__code"
+    ).first()
+    return before.district if before else None
+
+
+def shipping_zone(district_code: str) -> dict | None:
+    for zone in settings.ORDER_SHIPPING_ZONES:
+        if district_code in zone["districts"]:
+            return zone
+    return None
+
+
+def _commune_not_served():
+    return ShopError(
+        "commune_not_served",
+        "Chưa giao hàng tới xã / phường này; hãy chọn nhận tại một điểm bán.",
+        "We do not deliver to this commune yet; choose pickup at a sales point.",
+        field="shippingAddress.communeId",
+    )
+
+
+def check_pickup_point(point_id: int, field: str = "pickupPointId", day=None) -> SalesPoint:
+    point = _open_points(day).filter(pk=point_id).first()
+    if point is None or not point.pickup_enabled:
+        raise ShopError(
+            "pickup_point_unavailable",
+            "Điểm bán này hôm nay không mở cửa hoặc không nhận khách đến lấy hàng; hãy chọn điểm khác.",
+            "This sales point is closed today or offers no pickup; choose another point.",
+            field=field,
+        )
+    return point
+
+
+@transaction.atomic
+def set_delivery(*, token, pickup_point_id: int | None = None, address: dict | None = None, user=None) -> Checkout:
+    """Pickup at a point, or delivery to `address` {full_name, phone, street_address, commune_id}."""
+    checkout = get_checkout(token, user=user, lock=True)
+    if (pickup_point_id is None) == (address is None):
+        raise ShopError(
+            "delivery_method_required", "Hãy chọn một cách nhận hàng: nhận tại điểm bán hoặc giao tận nơi.",
+            "Choose one delivery method: pickup at a sales point, or delivery to an address.", field="pickupPointId",
+        )
+    if pickup_point_id is not None:
+        point = check_pickup_point(pickup_point_id)
+        checkout.delivery_kind, checkout.pickup_point = DeliveryKind.PICKUP, point
+        checkout.ship_name = checkout.ship_phone = checkout.ship_street = ""
+        checkout.ship_commune = None
+    else:
+        name = " ".join((address.get("full_name") or "").split())
+        street = " ".join((address.get("street_address") or "").split())
+        if not 2 <= len(name) <= 120:
+            raise ShopError("invalid_name", "Hãy nhập họ tên người nhận (2–120 ký tự).",
+                            "Enter the recipient's full name (2–120 characters).", field="shippingAddress.fullName")
+        if not 5 <= len(street) <= 300:
+            raise ShopError("invalid_address", "Hãy nhập số nhà, thôn/bản, tổ dân phố (5–300 ký tự).",
+                            "Enter the street, village or hamlet (5–300 characters).",
+                            field="shippingAddress.streetAddress")
+        phone = address.get("phone") or checkout.phone
+        if not phone:
+            raise ShopError("phone_required", "Hãy nhập số điện thoại người nhận để shipper gọi.",
+                            "Enter the recipient's phone number so the courier can call.",
+                            field="shippingAddress.phone")
+        phone = normalize_phone(phone, field="shippingAddress.phone")
+        commune = Commune.objects.select_related("district").filter(pk=address.get("commune_id")).first()
+        if commune is None:
+            raise ShopError("commune_not_found", "Không tìm thấy xã / phường; hãy chọn trong danh sách.",
+                            "Unknown commune; choose one from the list.", field="shippingAddress.communeId")
+        district = district_of(commune)
+        if district is None or shipping_zone(district.code) is None:
+            raise _commune_not_served()
+        checkout.delivery_kind, checkout.pickup_point = DeliveryKind.DELIVERY, None
+        checkout.ship_name, checkout.ship_phone, checkout.ship_street, checkout.ship_commune = name, phone, street, commune
+    checkout.save()
+    return checkout
+
+
+# -- totals -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal_vnd: int
+    shipping_vnd: int
+
+    @property
+    def total_vnd(self) -> int:
+        return self.subtotal_vnd + self.shipping_vnd
+
+
+def shipping_fee(checkout: Checkout) -> int:
+    if checkout.delivery_kind != DeliveryKind.DELIVERY or checkout.ship_commune_id is None:
+        return 0
+    district = district_of(checkout.ship_commune)
+    zone = shipping_zone(district.code) if district else None
+    return int(zone["fee_vnd"]) if zone else 0
+
+
+def totals(checkout: Checkout, lines=None) -> Totals:
+    """Whole đồng, computed here only: the client never sends a price."""
+    lines = lines if lines is not None else list(checkout.lines.select_related("variant"))
+    subtotal = sum(int(line.variant.price_vnd) * line.quantity for line in lines)
+    return Totals(subtotal, shipping_fee(checkout))
+
+
+def payment_methods_for(checkout: Checkout) -> list[str]:
+    methods = []
+    if settings.STRIPE_SECRET_KEY:
+        methods.append(PaymentMethod.CARD.value)
+    if checkout.delivery_kind == DeliveryKind.DELIVERY:
+        methods.append(PaymentMethod.CASH_ON_DELIVERY.value)
+    elif checkout.delivery_kind == DeliveryKind.PICKUP:
+        methods.append(PaymentMethod.PAY_AT_PICKUP.value)
+    return methods
+
+
+# -- completion ---------------------------------------------------------------------------
+
+@dataclass
+class Completion:
+    order: Order
+    created: bool
+    client_secret: str = ""
+    payment_error: ShopError | None = None
+
+
+def _idempotency_conflict():
+    return ShopError(
+        "idempotency_key_reused", "Khoá chống trùng (idempotencyKey) này đã dùng cho một giỏ hàng khác; hãy tạo khoá mới.",
+        "This idempotencyKey was already used for another checkout; send a new key.", field="idempotencyKey",
+    )
+
+
+def _routing_input(checkout, lines, stocks):
+    points = list(_open_points().select_related("district").prefetch_related("delivers_to"))
+    route_points = [
+        routing.Point(
+            id=p.pk, code=p.code, name=p.name, kind=p.kind, district=p.district.code,
+            delivers_to=frozenset(d.code for d in p.delivers_to.all()), priority=p.priority,
+            latitude=float(p.latitude), longitude=float(p.longitude), pickup_enabled=p.pickup_enabled,
+        )
+        for p in points
+    ]
+    available = {key: s.quantity_on_hand - s.quantity_allocated for key, s in stocks.items()}
+    if checkout.delivery_kind == DeliveryKind.PICKUP:
+        destination = routing.Pickup(checkout.pickup_point_id)
+    else:
+        district = district_of(checkout.ship_commune)
+        destination = routing.Delivery(
+            district.code,
+            float(district.latitude) if district.latitude is not None else None,
+            float(district.longitude) if district.longitude is not None else None,
+        )
+    route_lines = [routing.Line(line.variant_id, line.quantity, _label(line.variant)) for line in lines]
+    return route_lines, route_points, available, destination
+
+
+def complete_checkout(*, token, payment_method: str, idempotency_key: str | None = None, user=None) -> Completion:
+    """Turn the checkout into an order: validate, lock stock, route, allocate — one transaction.
+
+    Idempotent: the same `idempotency_key`, or completing the same checkout
+    again (a double click), returns the order made the first time. A card
+    order then gets its Stripe PaymentIntent (after the commit: no stock row
+    stays locked while Stripe answers); if Stripe fails, the order keeps its
+    reservation and calling again retries the payment.
+    """
+    from orders import payments
+
+    idempotency_key = (idempotency_key or "").strip() or None
+    if idempotency_key and len(idempotency_key) > 80:
+        raise ShopError("invalid_idempotency_key", "idempotencyKey dài tối đa 80 ký tự.",
+                        "idempotencyKey is at most 80 characters.", field="idempotencyKey")
+    if payment_method not in PaymentMethod.values:
+        raise ShopError("invalid_payment_method", "Phương thức thanh toán không hợp lệ.", "Unknown payment method.",
+                        field="paymentMethod")
+    try:
+        with transaction.atomic():
+            order, created = _complete_locked(token, payment_method, idempotency_key, user)
+    except IntegrityError:
+        # A concurrent request with the same idempotency key won the race.
+        order = Order.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+        if order is None:
+            raise
+        checkout = get_checkout(token, user=user, for_update=False)
+        if checkout.order_id != order.pk:
+            raise _idempotency_conflict() from None
+        created = False
+    result = Completion(order=order, created=created)
+    if order.payment_method == PaymentMethod.CARD and order.status == Order.Status.UNCONFIRMED:
+        try:
+            result.client_secret = payments.ensure_payment_intent(order)
+        except ShopError as exc:
+            result.payment_error = exc
+    return result
+
+
+def _complete_locked(token, payment_method, idempotency_key, user):
+    if idempotency_key:
+        previous = Order.objects.filter(idempotency_key=idempotency_key).first()
+        if previous is not None:
+            checkout = get_checkout(token, user=user, for_update=False)
+            if checkout.order_id != previous.pk:
+                raise _idempotency_conflict()
+            return previous, False
+    checkout = get_checkout(token, user=user, lock=True, for_update=False)
+    if checkout.order_id:
+        # Not checkout.order: a row joined to a locked one may be from before the lock wait.
+        return Order.objects.get(pk=checkout.order_id), False
+    lines = list(checkout.lines.select_related("variant__product").order_by("variant_id"))
+    if not lines:
+        raise ShopError("empty_checkout", "Giỏ hàng chưa có sản phẩm nào.", "The cart is empty.", field="lines")
+    if not (checkout.email or checkout.phone):
+        raise ShopError("contact_required", "Hãy nhập e-mail hoặc số điện thoại để nhận thông tin đơn hàng.",
+                        "Enter an e-mail or a phone number to hear about your order.", field="email")
+    if not checkout.delivery_kind:
+        raise ShopError("delivery_method_required", "Hãy chọn cách nhận hàng trước khi đặt.",
+                        "Choose a delivery method before placing the order.", field="deliveryMethod")
+    if checkout.delivery_kind == DeliveryKind.PICKUP:
+        check_pickup_point(checkout.pickup_point_id, field="deliveryMethod")
+    if payment_method not in payment_methods_for(checkout):
+        if payment_method == PaymentMethod.CARD:
+            raise ShopError("card_payments_unavailable", "Hiện chưa nhận thanh toán thẻ; hãy chọn trả tiền mặt.",
+                            "Card payments are not available; choose cash.", field="paymentMethod")
+        raise ShopError(
+            "payment_method_not_allowed",
+            "Trả tiền khi nhận hàng chỉ dùng khi giao tận nơi; trả tại điểm bán chỉ dùng khi nhận tại điểm.",
+            "Cash on delivery is for delivery only; pay at pickup is for pickup only.", field="paymentMethod",
+        )
+    for line in lines:
+        _check_quantity(line.quantity, "lines")
+    sellables = sellable_variants([line.variant_id for line in lines], field="lines")
+
+    stocks = allocation.lock_stock([line.variant_id for line in lines])
+    decision = routing.route(*_routing_input(checkout, lines, stocks))
+
+    sums = totals(checkout, lines)
+    card = payment_method == PaymentMethod.CARD
+    order = Order.objects.create(
+        idempotency_key=idempotency_key,
+        user=checkout.user, email=checkout.email, phone=checkout.phone, language=checkout.language,
+        status=Order.Status.UNCONFIRMED if card else Order.Status.CONFIRMED,
+        delivery_kind=checkout.delivery_kind, pickup_point_id=checkout.pickup_point_id,
+        ship_name=checkout.ship_name, ship_phone=checkout.ship_phone, ship_street=checkout.ship_street,
+        ship_commune_id=checkout.ship_commune_id,
+        payment_method=payment_method,
+        payment_status=Order.PaymentStatus.AWAITING if card else Order.PaymentStatus.NOT_PAID,
+        subtotal_vnd=sums.subtotal_vnd, shipping_vnd=sums.shipping_vnd, total_vnd=sums.total_vnd,
+        routing_reason=decision.reason, routing_reason_en=decision.reason_en,
+        reserved_until=timezone.now() + datetime.timedelta(minutes=settings.ORDER_RESERVATION_MINUTES) if card else None,
+    )
+    order.number = f"{settings.ORDER_NUMBER_PREFIX}{order.pk:06d}"
+    order.save(update_fields=["number"])
+    order_lines = OrderLine.objects.bulk_create([
+        OrderLine(
+            order=order, variant=line.variant, product_name=line.variant.product.name,
+            product_name_en=line.variant.product.name_en, variant_name=line.variant.name, sku=line.variant.sku,
+            ocop_stars=sellables[line.variant_id].stars, unit_price_vnd=line.variant.price_vnd,
+            quantity=line.quantity, total_vnd=line.variant.price_vnd * line.quantity,
+        )
+        for line in lines
+    ])
+    if not all(ol.pk for ol in order_lines):  # backends without RETURNING on bulk insert
+        order_lines = list(order.lines.all())
+    allocation.allocate(order=order, decision=decision, stocks=stocks, order_lines=order_lines, user=user)
+    Checkout.objects.filter(pk=checkout.pk).update(order=order)
+    events.log(
+        order, "PLACED",
+        f"Đặt hàng {order.number}: {len(order_lines)} sản phẩm, tổng {order.total_vnd} đồng. {decision.reason}",
+        f"Order {order.number} placed: {len(order_lines)} items, total {order.total_vnd} VND. {decision.reason_en}",
+        user=user, actor=order.email or order.phone,
+    )
+    if not card:
+        notifications.order_confirmed(order)
+    return order, True

@@ -1,0 +1,132 @@
+"""The fulfilment state machine, run by the staff of the fulfilment's point.
+
+    NEW → PICKING → PACKED → READY_FOR_PICKUP → PICKED_UP      (pickup orders)
+                          └→ SHIPPED → DELIVERED               (delivery orders)
+    NEW, PICKING, PACKED, READY_FOR_PICKUP → CANCELLED         (before hand-over)
+
+Hand-over (PICKED_UP, SHIPPED) consumes the allocation: on hand and allocated
+both go down. CANCELLED releases it (and refunds a card payment for those
+lines). Anything else is an error that says which moves are allowed.
+"""
+from django.db import transaction
+
+from orders import allocation, events, notifications
+from orders.models import DeliveryKind, Fulfillment, Order, PaymentMethod
+from shop.errors import ShopError
+from shop.permissions import require_point, require_staff
+
+S = Fulfillment.Status
+TRANSITIONS = {
+    S.NEW: {S.PICKING, S.CANCELLED},
+    S.PICKING: {S.PACKED, S.CANCELLED},
+    S.PACKED: {S.READY_FOR_PICKUP, S.SHIPPED, S.CANCELLED},
+    S.READY_FOR_PICKUP: {S.PICKED_UP, S.CANCELLED},
+    S.SHIPPED: {S.DELIVERED},
+    S.PICKED_UP: set(),
+    S.DELIVERED: set(),
+    S.CANCELLED: set(),
+}
+PICKUP_ONLY = {S.READY_FOR_PICKUP, S.PICKED_UP}
+DELIVERY_ONLY = {S.SHIPPED, S.DELIVERED}
+HAND_OVER = {S.PICKED_UP, S.SHIPPED}
+
+
+def allowed_next(fulfillment: Fulfillment, delivery_kind: str) -> list[str]:
+    excluded = DELIVERY_ONLY if delivery_kind == DeliveryKind.PICKUP else PICKUP_ONLY
+    return sorted(s.value for s in TRANSITIONS[S(fulfillment.status)] - excluded)
+
+
+def _not_found():
+    return ShopError("fulfillment_not_found", "Không tìm thấy phần đơn này.", "Fulfilment not found.", field="id")
+
+
+@transaction.atomic
+def update_status(*, fulfillment_id: int, status: str, user, note: str = "") -> Fulfillment:
+    require_staff(user)
+    fulfillment = Fulfillment.objects.select_for_update().filter(pk=fulfillment_id).first()
+    if fulfillment is None:
+        raise _not_found()
+    require_point(user, fulfillment.sales_point_id, field="id")
+    order = Order.objects.select_for_update().get(pk=fulfillment.order_id)
+    fulfillment.order = order
+    if status not in S.values:
+        raise ShopError("invalid_status", "Trạng thái không hợp lệ.", "Unknown status.", field="status")
+    allowed = allowed_next(fulfillment, order.delivery_kind)
+    if status not in allowed:
+        ok = ", ".join(allowed) or "không còn bước nào / none"
+        raise ShopError(
+            "illegal_transition",
+            f"Không chuyển được từ {fulfillment.status} sang {status}; được phép: {ok}.",
+            f"Cannot go from {fulfillment.status} to {status}; allowed: {ok}.", field="status",
+        )
+    if status != S.CANCELLED and order.status != Order.Status.CONFIRMED:
+        raise ShopError(
+            "order_not_confirmed",
+            "Đơn chưa được xác nhận (đang chờ thanh toán thẻ hoặc đã huỷ); chưa chuẩn bị hàng.",
+            "The order is not confirmed (awaiting card payment, or cancelled); do not prepare it yet.", field="id",
+        )
+    if (status == S.PICKED_UP and order.payment_method == PaymentMethod.PAY_AT_PICKUP
+            and order.payment_status != Order.PaymentStatus.PAID):
+        raise ShopError(
+            "payment_not_collected",
+            f"Hãy thu {order.total_vnd} đồng và ghi nhận (paymentMarkCollected) trước khi giao hàng cho khách.",
+            f"Collect {order.total_vnd} VND and record it (paymentMarkCollected) before handing the goods over.",
+            field="status",
+        )
+    note = " ".join((note or "").split())[:500]
+    previous = fulfillment.status
+    point = fulfillment.sales_point
+    if status in HAND_OVER:
+        allocation.consume(fulfillment, reason=f"Giao đơn {order.number} ({status})", user=user)
+    elif status == S.CANCELLED:
+        allocation.release(fulfillment, reason=f"Huỷ phần đơn {fulfillment.number}" + (f": {note}" if note else ""),
+                           user=user)
+    fulfillment.status = status
+    fulfillment.save(update_fields=["status", "updated_at"])
+    events.log(
+        order, "FULFILLMENT_STATUS",
+        f"{point.name}: {fulfillment.number} {previous} → {status}" + (f" ({note})" if note else ""),
+        f"{point.name_en or point.name}: {fulfillment.number} {previous} → {status}" + (f" ({note})" if note else ""),
+        user=user, fulfillment=fulfillment, data={"from": previous, "to": status},
+    )
+    if status == S.CANCELLED:
+        _after_cancel(order, fulfillment, user, note)
+    elif status == S.READY_FOR_PICKUP:
+        notifications.fulfillment_ready(fulfillment)
+    elif status == S.SHIPPED:
+        notifications.fulfillment_shipped(fulfillment)
+    if status in (S.PICKED_UP, S.DELIVERED, S.CANCELLED):
+        from orders import services
+
+        services.complete_if_done(order)
+    return fulfillment
+
+
+def _after_cancel(order, fulfillment, user, note):
+    """The whole order is cancelled when nothing is left; a card payment is refunded for what was cancelled."""
+    from orders import payments
+
+    statuses = set(order.fulfillments.values_list("status", flat=True))
+    if statuses == {S.CANCELLED}:
+        order.status = Order.Status.CANCELLED
+        order.reserved_until = None
+        if order.payment_status in (Order.PaymentStatus.AWAITING, Order.PaymentStatus.FAILED):
+            order.payment_status = Order.PaymentStatus.VOIDED
+        order.save(update_fields=["status", "reserved_until", "payment_status", "updated_at"])
+        reason_vi = "điểm bán huỷ" + (f": {note}" if note else "")
+        reason_en = "cancelled by the sales point" + (f": {note}" if note else "")
+        events.log(order, "CANCELLED", f"Huỷ đơn: {reason_vi}", f"Order cancelled: {reason_en}", user=user)
+        refund = order.paid_vnd - order.refunded_vnd
+        if order.payment_method == PaymentMethod.CARD:
+            if refund > 0:
+                payments.refund_after_commit(order, refund, reason_vi=reason_vi, reason_en=reason_en)
+            elif order.stripe_payment_intent:
+                transaction.on_commit(lambda: payments.cancel_intent(order))
+        notifications.order_cancelled(order, reason_vi, reason_en)
+    elif order.payment_method == PaymentMethod.CARD and order.paid_vnd > order.refunded_vnd:
+        amount = sum(line.quantity * line.order_line.unit_price_vnd
+                     for line in fulfillment.lines.select_related("order_line"))
+        payments.refund_after_commit(
+            order, amount, reason_vi=f"huỷ phần đơn {fulfillment.number}",
+            reason_en=f"part {fulfillment.number} cancelled",
+        )

@@ -1,0 +1,291 @@
+"""Checkouts, orders, fulfilments, their event log, stock movements and
+Stripe events.
+
+The rules live in services (checkout.py, routing.py, allocation.py,
+fulfilment.py, payments.py); the models hold the data and the constraints
+the database must refuse whatever the code does.
+"""
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from catalog.models import ProductVariant, Stock
+from shop.models import Commune, SalesPoint
+
+
+class DeliveryKind(models.TextChoices):
+    PICKUP = "PICKUP", "nhận tại điểm bán"
+    DELIVERY = "DELIVERY", "giao tận nơi"
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "CARD", "thẻ (Stripe)"
+    CASH_ON_DELIVERY = "CASH_ON_DELIVERY", "trả tiền khi nhận hàng"
+    PAY_AT_PICKUP = "PAY_AT_PICKUP", "trả tiền tại điểm bán"
+
+
+class AddressFields(models.Model):
+    """A delivery address inside the province: a commune and a street line."""
+
+    ship_name = models.CharField("người nhận", max_length=120, blank=True)
+    ship_phone = models.CharField("điện thoại người nhận", max_length=16, blank=True)
+    ship_street = models.CharField("số nhà, thôn, bản", max_length=300, blank=True)
+    ship_commune = models.ForeignKey(
+        Commune, verbose_name="xã / phường", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Checkout(AddressFields):
+    """A cart on its way to becoming an order; the token is its only key for the customer."""
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="checkouts"
+    )
+    email = models.EmailField("e-mail", blank=True)
+    phone = models.CharField("điện thoại", max_length=16, blank=True, help_text="Dạng +84…")
+    language = models.CharField("ngôn ngữ", max_length=5, default="vi")
+    delivery_kind = models.CharField("cách nhận", max_length=10, choices=DeliveryKind.choices, blank=True)
+    pickup_point = models.ForeignKey(
+        SalesPoint, verbose_name="điểm nhận", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    order = models.OneToOneField(
+        "Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="checkout", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "giỏ hàng"
+        verbose_name_plural = "giỏ hàng"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+
+class CheckoutLine(models.Model):
+    checkout = models.ForeignKey(Checkout, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField("số lượng")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "dòng giỏ hàng"
+        verbose_name_plural = "dòng giỏ hàng"
+        ordering = ["checkout_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["checkout", "variant"], name="checkoutline_one_per_variant"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="checkoutline_quantity_positive"),
+        ]
+
+
+class Order(AddressFields):
+    class Status(models.TextChoices):
+        UNCONFIRMED = "UNCONFIRMED", "chờ thanh toán"
+        CONFIRMED = "CONFIRMED", "đã xác nhận"
+        COMPLETED = "COMPLETED", "hoàn tất"
+        CANCELLED = "CANCELLED", "đã huỷ"
+
+    class PaymentStatus(models.TextChoices):
+        NOT_PAID = "NOT_PAID", "chưa thu tiền"  # cash: collected at hand-over
+        AWAITING = "AWAITING", "chờ thanh toán thẻ"
+        FAILED = "FAILED", "thanh toán lỗi"
+        PAID = "PAID", "đã thanh toán"
+        PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED", "đã hoàn một phần"
+        REFUND_PENDING = "REFUND_PENDING", "đang hoàn tiền"
+        REFUNDED = "REFUNDED", "đã hoàn tiền"
+        VOIDED = "VOIDED", "đã huỷ thanh toán"
+
+    number = models.CharField("số đơn", max_length=20, unique=True, null=True, editable=False)
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    idempotency_key = models.CharField(max_length=80, unique=True, null=True, blank=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    email = models.EmailField("e-mail", blank=True)
+    phone = models.CharField("điện thoại", max_length=16, blank=True)
+    language = models.CharField("ngôn ngữ", max_length=5, default="vi")
+    status = models.CharField("trạng thái", max_length=12, choices=Status.choices, db_index=True)
+    delivery_kind = models.CharField("cách nhận", max_length=10, choices=DeliveryKind.choices)
+    pickup_point = models.ForeignKey(
+        SalesPoint, verbose_name="điểm nhận", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payment_method = models.CharField("thanh toán", max_length=20, choices=PaymentMethod.choices)
+    payment_status = models.CharField("tình trạng thanh toán", max_length=20, choices=PaymentStatus.choices)
+    subtotal_vnd = models.PositiveBigIntegerField("tiền hàng")
+    shipping_vnd = models.PositiveBigIntegerField("phí giao hàng", default=0)
+    total_vnd = models.PositiveBigIntegerField("tổng cộng")
+    paid_vnd = models.PositiveBigIntegerField("đã thu", default=0)
+    refunded_vnd = models.PositiveBigIntegerField("đã hoàn", default=0)
+    routing_reason = models.TextField("lý do chọn điểm bán")
+    routing_reason_en = models.TextField("lý do chọn điểm bán (tiếng Anh)", blank=True)
+    reserved_until = models.DateTimeField("giữ hàng đến", null=True, blank=True, db_index=True)
+    stripe_payment_intent = models.CharField(max_length=80, blank=True, db_index=True)
+    stripe_client_secret = models.CharField(max_length=200, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "đơn hàng"
+        verbose_name_plural = "đơn hàng"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_vnd=models.F("subtotal_vnd") + models.F("shipping_vnd")), name="order_total_adds_up"
+            ),
+            models.CheckConstraint(condition=Q(refunded_vnd__lte=models.F("paid_vnd")), name="order_refund_within_paid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"
+
+
+class OrderLine(models.Model):
+    """A line with the price and names as they were when the order was placed."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(ProductVariant, null=True, on_delete=models.SET_NULL, related_name="+")
+    product_name = models.CharField(max_length=200)
+    product_name_en = models.CharField(max_length=200, blank=True)
+    variant_name = models.CharField(max_length=120)
+    sku = models.CharField(max_length=64)
+    ocop_stars = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Số sao OCOP còn hiệu lực lúc bán; trống nếu chứng nhận đã hết hạn"
+    )
+    unit_price_vnd = models.PositiveBigIntegerField()
+    quantity = models.PositiveIntegerField()
+    total_vnd = models.PositiveBigIntegerField()
+
+    class Meta:
+        verbose_name = "dòng đơn hàng"
+        verbose_name_plural = "dòng đơn hàng"
+        ordering = ["order_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="orderline_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(total_vnd=models.F("unit_price_vnd") * models.F("quantity")), name="orderline_total_adds_up"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name} — {self.variant_name}"
+
+
+class Fulfillment(models.Model):
+    """The part of an order one sales point serves."""
+
+    class Status(models.TextChoices):
+        NEW = "NEW", "mới"
+        PICKING = "PICKING", "đang lấy hàng"
+        PACKED = "PACKED", "đã đóng gói"
+        READY_FOR_PICKUP = "READY_FOR_PICKUP", "sẵn sàng để nhận"
+        PICKED_UP = "PICKED_UP", "khách đã nhận"
+        SHIPPED = "SHIPPED", "đã giao vận chuyển"
+        DELIVERED = "DELIVERED", "đã giao tới khách"
+        CANCELLED = "CANCELLED", "đã huỷ"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfillments")
+    sales_point = models.ForeignKey(SalesPoint, on_delete=models.PROTECT, related_name="fulfillments")
+    number = models.CharField(max_length=24, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "phần giao của điểm bán"
+        verbose_name_plural = "phần giao của điểm bán"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["sales_point", "status"])]
+        constraints = [models.UniqueConstraint(fields=["order", "sales_point"], name="fulfillment_one_per_point")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class FulfillmentLine(models.Model):
+    """Units of one order line served (and allocated) at the fulfilment's point."""
+
+    fulfillment = models.ForeignKey(Fulfillment, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="fulfillment_lines")
+    stock = models.ForeignKey(Stock, null=True, on_delete=models.SET_NULL, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["fulfillment_id", "id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="fulfillmentline_quantity_positive")]
+
+
+class OrderEvent(models.Model):
+    """The order's log: who did what, when."""
+
+    class Kind(models.TextChoices):
+        PLACED = "PLACED", "đặt hàng"
+        PAYMENT_INTENT = "PAYMENT_INTENT", "tạo yêu cầu thanh toán"
+        PAID = "PAID", "đã thanh toán"
+        PAYMENT_FAILED = "PAYMENT_FAILED", "thanh toán lỗi"
+        CASH_COLLECTED = "CASH_COLLECTED", "đã thu tiền mặt"
+        REFUNDED = "REFUNDED", "hoàn tiền"
+        FULFILLMENT_STATUS = "FULFILLMENT_STATUS", "đổi trạng thái"
+        CANCELLED = "CANCELLED", "huỷ"
+        EXPIRED = "EXPIRED", "hết thời gian giữ hàng"
+        COMPLETED = "COMPLETED", "hoàn tất"
+        NOTE = "NOTE", "ghi chú"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    fulfillment = models.ForeignKey(Fulfillment, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    message = models.TextField()
+    message_en = models.TextField(blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.CharField(max_length=120, help_text="customer, staff e-mail, stripe, system")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "nhật ký đơn hàng"
+        verbose_name_plural = "nhật ký đơn hàng"
+        ordering = ["order_id", "created_at", "id"]
+
+
+class StockMovement(models.Model):
+    """Every change to a stock row, with its reason."""
+
+    class Kind(models.TextChoices):
+        ADJUSTMENT = "ADJUSTMENT", "kiểm kê / điều chỉnh"
+        ALLOCATE = "ALLOCATE", "giữ cho đơn"
+        RELEASE = "RELEASE", "trả lại (đơn huỷ)"
+        CONSUME = "CONSUME", "giao cho khách"
+
+    stock = models.ForeignKey(Stock, on_delete=models.CASCADE, related_name="movements")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    on_hand_change = models.IntegerField(default=0)
+    allocated_change = models.IntegerField(default=0)
+    on_hand_after = models.IntegerField(null=True)
+    reason = models.CharField(max_length=300)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="stock_movements")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "biến động tồn kho"
+        verbose_name_plural = "biến động tồn kho"
+        ordering = ["-created_at", "-id"]
+
+
+class StripeEvent(models.Model):
+    """Each Stripe event id, recorded once: a redelivery finds its row and does nothing."""
+
+    event_id = models.CharField(max_length=80, unique=True)
+    type = models.CharField(max_length=80)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events")
+    outcome = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "sự kiện Stripe"
+        verbose_name_plural = "sự kiện Stripe"
+        ordering = ["-received_at"]

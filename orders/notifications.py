@@ -1,0 +1,110 @@
+"""E-mails about orders, to the customer and to the staff of each serving point.
+
+Sent with Django's mail (the console backend by default) once the
+transaction commits, so a rolled-back change never mails anyone, and a
+mail server that fails never undoes an order.
+"""
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from shop.errors import pick
+from shop.models import StaffAssignment
+from shop.money import format_vnd
+
+logger = logging.getLogger("orders.notifications")
+
+
+def _send(subject: str, body: str, recipients) -> None:
+    recipients = sorted({r for r in recipients if r})
+    if not recipients:
+        return
+
+    def send():
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        except Exception:  # noqa: BLE001 - a mail failure is logged, never fatal
+            logger.exception("could not send %r to %s", subject, recipients)
+
+    transaction.on_commit(send)
+
+
+def staff_emails(point_ids) -> list[str]:
+    return list(
+        StaffAssignment.objects.filter(sales_point_id__in=list(point_ids), user__is_active=True)
+        .exclude(user__email="").values_list("user__email", flat=True)
+    )
+
+
+def _status_url(order) -> str:
+    return f"{settings.SITE_URL}/don-hang/{order.token}/"
+
+
+def _lines_text(order, lang) -> str:
+    rows = []
+    for line in order.lines.all():
+        name = (line.product_name_en or line.product_name) if lang == "en" else line.product_name
+        rows.append(f"  {line.quantity} × {name} — {line.variant_name}: {format_vnd(line.total_vnd, lang)}")
+    return "\n".join(rows)
+
+
+def _point_ids(order) -> list[int]:
+    return list(order.fulfillments.values_list("sales_point_id", flat=True))
+
+
+def order_confirmed(order) -> None:
+    """A cash order placed, or a card order paid: the customer and the staff are told."""
+    lang = order.language
+    body = pick(
+        f"Cảm ơn bạn đã đặt hàng OCOP Điện Biên.\n\nĐơn {order.number}\n{_lines_text(order, lang)}\n"
+        f"Phí giao hàng: {format_vnd(order.shipping_vnd, lang)}\nTổng cộng: {format_vnd(order.total_vnd, lang)}\n\n"
+        f"Theo dõi đơn: {_status_url(order)}\n",
+        f"Thank you for your order from OCOP Điện Biên.\n\nOrder {order.number}\n{_lines_text(order, lang)}\n"
+        f"Delivery: {format_vnd(order.shipping_vnd, lang)}\nTotal: {format_vnd(order.total_vnd, lang)}\n\n"
+        f"Follow your order: {_status_url(order)}\n",
+        lang,
+    )
+    _send(pick(f"Đơn hàng {order.number} đã được xác nhận", f"Order {order.number} confirmed", lang), body, [order.email])
+    _send(
+        f"[OCOP] Đơn mới {order.number}",
+        f"Đơn {order.number} cần chuẩn bị tại điểm của bạn.\n{_lines_text(order, 'vi')}\n"
+        f"Lý do chọn điểm: {order.routing_reason}\nMở bảng điều khiển: {settings.SITE_URL}/staff/\n",
+        staff_emails(_point_ids(order)),
+    )
+
+
+def order_cancelled(order, reason_vi: str, reason_en: str) -> None:
+    lang = order.language
+    _send(
+        pick(f"Đơn hàng {order.number} đã huỷ", f"Order {order.number} cancelled", lang),
+        pick(f"Đơn {order.number} đã huỷ: {reason_vi}\n", f"Order {order.number} was cancelled: {reason_en}\n", lang),
+        [order.email],
+    )
+    _send(f"[OCOP] Đơn {order.number} đã huỷ", f"Đơn {order.number} đã huỷ: {reason_vi}\nKhông cần chuẩn bị nữa.\n",
+          staff_emails(_point_ids(order)))
+
+
+def fulfillment_ready(fulfillment) -> None:
+    order, point = fulfillment.order, fulfillment.sales_point
+    lang = order.language
+    _send(
+        pick(f"Đơn {order.number} sẵn sàng để nhận", f"Order {order.number} is ready for pickup", lang),
+        pick(f"Mời bạn đến {point.name} ({point.address}, {point.opening_hours}) để nhận đơn {order.number}.\n",
+             f"Please collect order {order.number} at {point.name_en or point.name} ({point.address}, {point.opening_hours}).\n",
+             lang),
+        [order.email],
+    )
+
+
+def fulfillment_shipped(fulfillment) -> None:
+    order, point = fulfillment.order, fulfillment.sales_point
+    lang = order.language
+    _send(
+        pick(f"Đơn {order.number} đang được giao", f"Order {order.number} is on its way", lang),
+        pick(f"{point.name} đã gửi hàng của đơn {order.number}. Theo dõi: {_status_url(order)}\n",
+             f"{point.name_en or point.name} has shipped part of order {order.number}. Follow it: {_status_url(order)}\n",
+             lang),
+        [order.email],
+    )

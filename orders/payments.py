@@ -1,0 +1,327 @@
+"""Payments: Stripe for cards (PaymentIntents in VND, webhooks, refunds) and
+cash collected by staff at hand-over.
+
+VND is zero-decimal for Stripe: the PaymentIntent's `amount` is the order's
+total in đồng. Every call that creates something at Stripe carries an
+idempotency key derived from the order, so a retry never charges or
+refunds twice. Calls to Stripe happen outside database transactions (after
+the commit), so no stock row stays locked while Stripe answers.
+
+The webhook (`handle_webhook`) verifies the signature (a forged or stale one
+changes nothing), records each event id once (a redelivered event has no
+second effect) and handles payment_intent.succeeded, .payment_failed,
+.canceled and charge.refunded.
+"""
+import json
+import logging
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orders import events, notifications
+from orders.models import Order, PaymentMethod, StripeEvent
+from shop.errors import ShopError
+from shop.permissions import require_point, require_staff
+
+logger = logging.getLogger("orders.payments")
+
+
+class StripeUnavailable(ShopError):
+    pass
+
+
+def _client() -> stripe.StripeClient:
+    if not settings.STRIPE_SECRET_KEY:
+        raise StripeUnavailable("card_payments_unavailable", "Hiện chưa nhận thanh toán thẻ; hãy chọn trả tiền mặt.",
+                                "Card payments are not available; choose cash.", field="paymentMethod")
+    base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY, base_addresses=base, max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=15),
+    )
+
+
+def _provider_error(exc) -> StripeUnavailable:
+    logger.warning("stripe call failed: %s: %s", exc.__class__.__name__, exc)
+    return StripeUnavailable(
+        "payment_provider_error",
+        "Cổng thanh toán thẻ đang trục trặc; đơn hàng vẫn được giữ, hãy thử lại sau ít phút.",
+        "The card payment service is having trouble; your order is held, try again in a few minutes.",
+        field="paymentMethod",
+    )
+
+
+def ensure_payment_intent(order: Order) -> str:
+    """The client secret of the order's PaymentIntent, creating the intent if it has none."""
+    if order.stripe_payment_intent and order.stripe_client_secret:
+        return order.stripe_client_secret
+    try:
+        intent = _client().v1.payment_intents.create(
+            params={
+                "amount": int(order.total_vnd), "currency": "vnd",
+                "metadata": {"order_number": order.number, "order_token": str(order.token)},
+            },
+            options={"idempotency_key": f"order-{order.token}-intent"},
+        )
+    except stripe.StripeError as exc:
+        raise _provider_error(exc) from exc
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if not locked.stripe_payment_intent:
+            locked.stripe_payment_intent, locked.stripe_client_secret = intent.id, intent.client_secret
+            locked.save(update_fields=["stripe_payment_intent", "stripe_client_secret", "updated_at"])
+            events.log(locked, "PAYMENT_INTENT", f"Tạo yêu cầu thanh toán thẻ {intent.id}.",
+                       f"Card payment intent {intent.id} created.", actor="stripe", data={"payment_intent": intent.id})
+    order.stripe_payment_intent, order.stripe_client_secret = intent.id, intent.client_secret
+    return intent.client_secret
+
+
+def cancel_intent(order: Order) -> None:
+    """Best effort: cancel an unpaid intent at Stripe (the order is already cancelled here)."""
+    if not order.stripe_payment_intent:
+        return
+    try:
+        _client().v1.payment_intents.cancel(order.stripe_payment_intent)
+    except (stripe.StripeError, StripeUnavailable) as exc:
+        logger.info("could not cancel %s: %s", order.stripe_payment_intent, exc)
+
+
+def intent_status(order: Order) -> str | None:
+    if not order.stripe_payment_intent:
+        return None
+    try:
+        return _client().v1.payment_intents.retrieve(order.stripe_payment_intent).status
+    except (stripe.StripeError, StripeUnavailable) as exc:
+        logger.info("could not read %s: %s", order.stripe_payment_intent, exc)
+        return None
+
+
+def refund(order_id: int, amount_vnd: int, *, reason_vi: str, reason_en: str) -> None:
+    """Refund `amount_vnd` of a card payment at Stripe, then record it. Call outside a transaction."""
+    order = Order.objects.get(pk=order_id)
+    amount = min(int(amount_vnd), order.paid_vnd - order.refunded_vnd)
+    if amount <= 0 or not order.stripe_payment_intent:
+        return
+    before = order.refunded_vnd
+    try:
+        result = _client().v1.refunds.create(
+            params={"payment_intent": order.stripe_payment_intent, "amount": amount},
+            options={"idempotency_key": f"order-{order.token}-refund-{order.refunded_vnd}-{amount}"},
+        )
+    except (stripe.StripeError, StripeUnavailable) as exc:
+        logger.error("refund of %s for %s failed: %s", amount, order.number, exc)
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order_id)
+            order.payment_status = Order.PaymentStatus.REFUND_PENDING
+            order.save(update_fields=["payment_status", "updated_at"])
+            events.log(order, "NOTE", f"Hoàn {amount} đồng chưa thành công ({exc.__class__.__name__}); cần hoàn thủ công.",
+                       f"Refund of {amount} VND failed ({exc.__class__.__name__}); refund it by hand.", actor="stripe")
+        return
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        # A charge.refunded webhook may have recorded (part of) it already.
+        missing = before + amount - order.refunded_vnd
+        if missing > 0:
+            _record_refund(order, missing, refund_id=result.id, reason_vi=reason_vi, reason_en=reason_en)
+
+
+def _record_refund(order, amount, *, refund_id, reason_vi, reason_en):
+    order.refunded_vnd = min(order.paid_vnd, order.refunded_vnd + amount)
+    order.payment_status = (
+        Order.PaymentStatus.REFUNDED if order.refunded_vnd >= order.paid_vnd else Order.PaymentStatus.PARTIALLY_REFUNDED
+    )
+    order.save(update_fields=["refunded_vnd", "payment_status", "updated_at"])
+    events.log(order, "REFUNDED", f"Đã hoàn {amount} đồng ({refund_id}): {reason_vi}",
+               f"Refunded {amount} VND ({refund_id}): {reason_en}", actor="stripe", data={"refund": refund_id, "amount": amount})
+
+
+def refund_after_commit(order, amount_vnd, *, reason_vi, reason_en):
+    transaction.on_commit(lambda: refund(order.pk, amount_vnd, reason_vi=reason_vi, reason_en=reason_en))
+
+
+def amount_due(order: Order) -> int:
+    """The total less the lines of cancelled fulfilments (what a cash order still owes)."""
+    from django.db.models import F, Sum
+
+    from orders.models import Fulfillment, FulfillmentLine
+
+    cancelled = FulfillmentLine.objects.filter(
+        fulfillment__order=order, fulfillment__status=Fulfillment.Status.CANCELLED
+    ).aggregate(v=Sum(F("quantity") * F("order_line__unit_price_vnd")))["v"] or 0
+    return int(order.total_vnd - cancelled)
+
+
+# -- cash ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def mark_collected(*, order_id: int, amount_vnd: int, user) -> Order:
+    """Staff record the cash taken at hand-over (the whole outstanding amount)."""
+    require_staff(user)
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    point_ids = list(order.fulfillments.values_list("sales_point_id", flat=True)) if order else []
+    if order is None or not point_ids:
+        raise ShopError("order_not_found", "Không tìm thấy đơn hàng.", "Order not found.", field="orderId")
+    from shop.permissions import can_act_on
+
+    if not any(can_act_on(user, pid) for pid in point_ids):
+        require_point(user, point_ids[0], field="orderId")
+    if order.payment_method == PaymentMethod.CARD:
+        raise ShopError("not_cash_order", "Đơn này thanh toán bằng thẻ; không thu tiền mặt.",
+                        "This order is paid by card; there is no cash to collect.", field="orderId")
+    if order.status == Order.Status.CANCELLED:
+        raise ShopError("order_cancelled", "Đơn đã huỷ; không thu tiền.", "The order is cancelled; collect nothing.",
+                        field="orderId")
+    if order.payment_status == Order.PaymentStatus.PAID:
+        raise ShopError("already_paid", "Đơn này đã thu đủ tiền.", "This order is already paid.", field="orderId")
+    due = amount_due(order)
+    if not isinstance(amount_vnd, int) or amount_vnd != due:
+        raise ShopError(
+            "amount_mismatch",
+            f"Số tiền phải đúng số cần thu của đơn: {due} đồng; hãy kiểm tra lại.",
+            f"The amount must be what the order owes: {due} VND; check it.", field="amountVnd",
+        )
+    order.paid_vnd, order.payment_status = amount_vnd, Order.PaymentStatus.PAID
+    order.save(update_fields=["paid_vnd", "payment_status", "updated_at"])
+    events.log(order, "CASH_COLLECTED", f"Đã thu {amount_vnd} đồng tiền mặt.", f"Collected {amount_vnd} VND in cash.",
+               user=user)
+    return order
+
+
+# -- webhook -------------------------------------------------------------------------------
+
+class WebhookRejected(Exception):
+    pass
+
+
+def verify(payload: bytes, signature: str):
+    """The event, if the signature is Stripe's (with our secret) and recent; else WebhookRejected."""
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not secret:
+        raise WebhookRejected("webhook secret not configured")
+    try:
+        text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+        stripe.WebhookSignature.verify_header(
+            text, signature or "", secret, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
+        )
+        event = json.loads(text)
+    except (stripe.SignatureVerificationError, ValueError) as exc:
+        raise WebhookRejected(str(exc)) from exc
+    if not isinstance(event, dict):
+        raise WebhookRejected("not an event")
+    return event
+
+
+def handle_webhook(payload: bytes, signature: str) -> str:
+    """Verify, record once, dispatch. Returns what happened (for the response and logs)."""
+    event = verify(payload, signature)
+    event_id, event_type = event.get("id"), event.get("type")
+    if not event_id or not event_type:
+        raise WebhookRejected("not an event")
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    obj = obj if isinstance(obj, dict) else {}
+    try:
+        with transaction.atomic():
+            record = StripeEvent.objects.create(event_id=event_id, type=event_type)
+            handler = HANDLERS.get(event_type)
+            outcome = handler(obj) if handler else ("ignored", None)
+            record.outcome, record.order = outcome[0][:200], outcome[1]
+            record.save(update_fields=["outcome", "order"])
+    except IntegrityError:
+        return "duplicate"
+    return record.outcome
+
+
+def _order_for_intent(intent_id) -> Order | None:
+    if not intent_id:
+        return None
+    return Order.objects.select_for_update().filter(stripe_payment_intent=intent_id).first()
+
+
+def _on_succeeded(intent):
+    from orders import services
+
+    order = _order_for_intent(intent.get("id"))
+    if order is None:
+        return "unknown payment intent", None
+    amount = int(intent.get("amount_received") or intent.get("amount") or 0)
+    if order.payment_status in (Order.PaymentStatus.PAID, Order.PaymentStatus.REFUNDED,
+                                Order.PaymentStatus.PARTIALLY_REFUNDED, Order.PaymentStatus.REFUND_PENDING):
+        return "already paid", order
+    order.paid_vnd = amount
+    order.payment_status = Order.PaymentStatus.PAID
+    if order.status == Order.Status.CANCELLED:
+        # Paid after the reservation expired (or after a cancel): the stock is gone, give the money back.
+        order.save(update_fields=["paid_vnd", "payment_status", "updated_at"])
+        events.log(order, "PAID", f"Nhận {amount} đồng sau khi đơn đã huỷ; sẽ hoàn lại.",
+                   f"Received {amount} VND after the order was cancelled; refunding it.", actor="stripe")
+        refund_after_commit(order, amount, reason_vi="thanh toán đến sau khi đơn đã huỷ",
+                            reason_en="payment arrived after the order was cancelled")
+        return "paid after cancel: refunding", order
+    if amount != order.total_vnd:
+        events.log(order, "NOTE", f"Số tiền Stripe báo ({amount}) khác tổng đơn ({order.total_vnd}).",
+                   f"Stripe reported {amount}, the order total is {order.total_vnd}.", actor="stripe")
+    order.status = Order.Status.CONFIRMED
+    order.reserved_until = None
+    order.save(update_fields=["paid_vnd", "payment_status", "status", "reserved_until", "updated_at"])
+    events.log(order, "PAID", f"Đã thanh toán thẻ {amount} đồng.", f"Card payment of {amount} VND received.",
+               actor="stripe", data={"payment_intent": intent.get("id")})
+    notifications.order_confirmed(order)
+    services.complete_if_done(order)
+    return "paid", order
+
+
+def _on_failed(intent):
+    order = _order_for_intent(intent.get("id"))
+    if order is None:
+        return "unknown payment intent", None
+    if order.payment_status == Order.PaymentStatus.AWAITING or order.payment_status == Order.PaymentStatus.FAILED:
+        order.payment_status = Order.PaymentStatus.FAILED
+        order.save(update_fields=["payment_status", "updated_at"])
+    error = (intent.get("last_payment_error") or {}).get("message") or ""
+    events.log(order, "PAYMENT_FAILED", f"Thanh toán thẻ không thành công. {error}".strip(),
+               f"Card payment failed. {error}".strip(), actor="stripe")
+    return "payment failed", order
+
+
+def _on_canceled(intent):
+    from orders import services
+
+    order = _order_for_intent(intent.get("id"))
+    if order is None:
+        return "unknown payment intent", None
+    if order.status == Order.Status.UNCONFIRMED:
+        services.cancel_locked_order(
+            order, reason_vi="yêu cầu thanh toán thẻ đã bị huỷ", reason_en="the card payment was cancelled",
+            actor="stripe", cancel_at_stripe=False,
+        )
+        order.payment_status = Order.PaymentStatus.VOIDED
+        order.save(update_fields=["payment_status", "updated_at"])
+        return "cancelled", order
+    return "nothing to cancel", order
+
+
+def _on_refunded(charge):
+    order = _order_for_intent(charge.get("payment_intent"))
+    if order is None:
+        return "unknown charge", None
+    refunded = int(charge.get("amount_refunded") or 0)
+    if refunded <= order.refunded_vnd:
+        return "refund already recorded", order
+    _record_refund(order, refunded - order.refunded_vnd, refund_id=charge.get("id", ""),
+                   reason_vi="hoàn tiền tại Stripe", reason_en="refunded at Stripe")
+    return "refund recorded", order
+
+
+HANDLERS = {
+    "payment_intent.succeeded": _on_succeeded,
+    "payment_intent.payment_failed": _on_failed,
+    "payment_intent.canceled": _on_canceled,
+    "charge.refunded": _on_refunded,
+}
+
+
+def reservation_expired(order: Order, now=None) -> bool:
+    return bool(order.reserved_until and order.reserved_until <= (now or timezone.now()))

@@ -1,0 +1,149 @@
+"""Order life: cancelling (by the customer, by expiry, by Stripe), completing,
+and stock changes made by staff."""
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from catalog.models import Product, ProductVariant, Stock
+from orders import allocation, events, notifications
+from orders.models import Fulfillment, Order, PaymentMethod, StockMovement
+from shop.errors import ShopError
+from shop.models import SalesPoint
+from shop.permissions import require_point
+
+HANDED_OVER = {Fulfillment.Status.PICKED_UP, Fulfillment.Status.SHIPPED, Fulfillment.Status.DELIVERED}
+FINISHED = {Fulfillment.Status.PICKED_UP, Fulfillment.Status.DELIVERED}
+
+
+def get_order_by_token(token, *, lock=False) -> Order:
+    qs = Order.objects.select_for_update() if lock else Order.objects
+    order = qs.filter(token=token).first() if token else None
+    if order is None:
+        raise ShopError("order_not_found", "Không tìm thấy đơn hàng; hãy kiểm tra đường dẫn trong e-mail.",
+                        "Order not found; check the link in your e-mail.", field="token")
+    return order
+
+
+def cancel_locked_order(order: Order, *, reason_vi: str, reason_en: str, user=None, actor=None,
+                        kind: str = "CANCELLED", cancel_at_stripe: bool = True) -> Order:
+    """Cancel a locked order whose goods were not handed over: release every allocation, refund a card
+    payment (after the commit), tell the customer and the staff."""
+    fulfillments = list(order.fulfillments.select_for_update().order_by("id"))
+    if order.status == Order.Status.CANCELLED:
+        raise ShopError("already_cancelled", "Đơn này đã huỷ rồi.", "This order is already cancelled.", field="token")
+    if any(f.status in HANDED_OVER for f in fulfillments):
+        raise ShopError(
+            "already_handed_over",
+            "Hàng đã được giao cho khách hoặc đơn vị vận chuyển nên không huỷ được; hãy liên hệ điểm bán để đổi trả.",
+            "The goods were already handed over, so the order cannot be cancelled; contact the sales point for a return.",
+            field="token",
+        )
+    for f in fulfillments:
+        if f.status != Fulfillment.Status.CANCELLED:
+            allocation.release(f, reason=f"Huỷ đơn {order.number}: {reason_vi}", user=user)
+            f.status = Fulfillment.Status.CANCELLED
+            f.save(update_fields=["status", "updated_at"])
+    was_paid = order.paid_vnd - order.refunded_vnd
+    order.status = Order.Status.CANCELLED
+    order.reserved_until = None
+    if order.payment_status == Order.PaymentStatus.AWAITING or order.payment_status == Order.PaymentStatus.FAILED:
+        order.payment_status = Order.PaymentStatus.VOIDED
+    order.save(update_fields=["status", "reserved_until", "payment_status", "updated_at"])
+    events.log(order, kind, f"Huỷ đơn: {reason_vi}", f"Order cancelled: {reason_en}", user=user, actor=actor)
+    if order.payment_method == PaymentMethod.CARD:
+        from orders import payments
+
+        if was_paid > 0:
+            payments.refund_after_commit(order, was_paid, reason_vi=reason_vi, reason_en=reason_en)
+        elif cancel_at_stripe and order.stripe_payment_intent:
+            transaction.on_commit(lambda: payments.cancel_intent(order))
+    notifications.order_cancelled(order, reason_vi, reason_en)
+    return order
+
+
+@transaction.atomic
+def cancel_by_customer(*, token) -> Order:
+    order = get_order_by_token(token, lock=True)
+    return cancel_locked_order(order, reason_vi="khách hàng huỷ", reason_en="cancelled by the customer", actor="customer")
+
+
+def complete_if_done(order: Order) -> None:
+    """An order whose every remaining fulfilment reached the customer is COMPLETED."""
+    if order.status != Order.Status.CONFIRMED:
+        return
+    statuses = list(order.fulfillments.values_list("status", flat=True))
+    live = [s for s in statuses if s != Fulfillment.Status.CANCELLED]
+    if live and all(s in FINISHED for s in live):
+        order.status = Order.Status.COMPLETED
+        order.save(update_fields=["status", "updated_at"])
+        events.log(order, "COMPLETED", "Đơn đã hoàn tất.", "Order completed.", actor="system")
+
+
+def release_expired_reservations(*, now=None, check_stripe: bool = True) -> list[str]:
+    """Cancel unpaid card orders whose reservation ran out and free their stock; returns their numbers.
+
+    Before cancelling, Stripe is asked whether the payment went through after
+    all (a webhook may be late): a paid one is confirmed instead.
+    """
+    from orders import payments
+
+    now = now or timezone.now()
+    cancelled = []
+    ids = list(Order.objects.filter(status=Order.Status.UNCONFIRMED, reserved_until__lte=now).values_list("pk", flat=True))
+    for pk in ids:
+        probe = Order.objects.get(pk=pk)
+        status = payments.intent_status(probe) if check_stripe else None
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=pk)
+            if order.status != Order.Status.UNCONFIRMED or not payments.reservation_expired(order, now):
+                continue
+            if status == "succeeded":
+                events.log(order, "NOTE", "Stripe báo đã thanh toán; chờ webhook xác nhận.",
+                           "Stripe says the payment succeeded; waiting for the webhook.", actor="system")
+                order.reserved_until = now + timezone.timedelta(minutes=5)
+                order.save(update_fields=["reserved_until", "updated_at"])
+                continue
+            cancel_locked_order(
+                order, reason_vi="quá thời gian giữ hàng mà chưa thanh toán",
+                reason_en="the reservation expired before payment", actor="system", kind="EXPIRED",
+            )
+            cancelled.append(order.number)
+    return cancelled
+
+
+@transaction.atomic
+def update_stock(*, sales_point_id: int, variant_id: int, quantity_on_hand: int, reason: str, user) -> Stock:
+    """Staff set the counted units of a variant at their point, with a reason (logged as a movement)."""
+    require_point(user, sales_point_id, field="salesPointId")
+    reason = " ".join((reason or "").split())
+    if not 3 <= len(reason) <= 300:
+        raise ShopError("reason_required", "Hãy ghi lý do thay đổi tồn kho (3–300 ký tự), ví dụ “kiểm kê cuối ngày”.",
+                        "Give a reason for the change (3–300 characters), e.g. “end-of-day count”.", field="reason")
+    if not isinstance(quantity_on_hand, int) or not 0 <= quantity_on_hand <= 1_000_000:
+        raise ShopError("invalid_quantity", "Tồn kho phải từ 0 đến 1.000.000.", "Stock must be between 0 and 1,000,000.",
+                        field="quantityOnHand")
+    if not SalesPoint.objects.filter(pk=sales_point_id).exists():
+        raise ShopError("sales_point_not_found", "Không tìm thấy điểm bán.", "Sales point not found.", field="salesPointId")
+    if not ProductVariant.objects.filter(pk=variant_id).exists():
+        raise ShopError("variant_not_found", "Không tìm thấy sản phẩm.", "Product variant not found.", field="variantId")
+    stock, _ = Stock.objects.get_or_create(sales_point_id=sales_point_id, variant_id=variant_id)
+    stock = Stock.objects.select_for_update().get(pk=stock.pk)
+    if quantity_on_hand < stock.quantity_allocated:
+        raise ShopError(
+            "below_allocated",
+            f"Đang giữ {stock.quantity_allocated} cho các đơn chưa giao; tồn kho không thể thấp hơn. "
+            "Hãy huỷ hoặc giao các đơn đó trước.",
+            f"{stock.quantity_allocated} units are reserved for open orders; stock cannot go below that. "
+            "Hand over or cancel those orders first.",
+            field="quantityOnHand",
+        )
+    change = quantity_on_hand - stock.quantity_on_hand
+    Stock.objects.filter(pk=stock.pk).update(quantity_on_hand=F("quantity_on_hand") + change)
+    StockMovement.objects.create(
+        stock=stock, kind=StockMovement.Kind.ADJUSTMENT, on_hand_change=change, on_hand_after=quantity_on_hand,
+        reason=reason, user=user,
+    )
+    # The search index shows where a product is in stock: let its sweep refresh the product.
+    Product.objects.filter(variants__pk=variant_id).update(search_dirty=True)
+    stock.refresh_from_db()
+    return stock

@@ -1,0 +1,11 @@
+"""Periodic work of orders (scheduled in shop/settings.py CELERY_BEAT_SCHEDULE)."""
+from celery import shared_task
+
+from shop.tasks import ShopTask
+
+
+@shared_task(base=ShopTask, name="orders.tasks.release_expired_reservations")
+def release_expired_reservations():
+    from orders import services
+
+    return services.release_expired_reservations()

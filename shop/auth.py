@@ -1,0 +1,83 @@
+"""API tokens for staff clients: `tokenCreate` hands one out, and
+`Authorization: Bearer {token}` signs a request in as that user.
+
+The pages keep Django's session; a request carrying a bearer header is
+authenticated by the header alone (a bad or revoked token is anonymous, it
+never falls back to a session), so an API client cannot be confused by a
+cookie it happens to carry.
+"""
+import datetime
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from shop.errors import ShopError
+from shop.models import ApiToken
+
+TOKEN_PREFIX = "ocop_"
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_token(*, email: str, password: str) -> tuple[ApiToken, str]:
+    """Check the staff user's password and return (token row, the raw token, shown once)."""
+    email = (email or "").strip()
+    User = get_user_model()
+    user = authenticate(username=email, password=password or "")
+    if user is None:
+        # Users created with a username different from their e-mail still sign in with the e-mail.
+        match = User.objects.filter(email__iexact=email).first() if email else None
+        user = authenticate(username=match.get_username(), password=password or "") if match else None
+    if user is None or not user.is_active:
+        raise ShopError(
+            "invalid_credentials", "E-mail hoặc mật khẩu không đúng; hãy kiểm tra lại.",
+            "Wrong e-mail or password; check them and try again.", field="password",
+        )
+    if not (user.is_superuser or user.staff_assignments.exists()):
+        raise ShopError(
+            "not_staff", "Tài khoản này không phải nhân viên điểm bán; hãy nhờ quản trị tỉnh phân công.",
+            "This account is not sales-point staff; ask the province admin to assign you.", field="email",
+        )
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    lifetime = getattr(settings, "API_TOKEN_LIFETIME_DAYS", 90)
+    token = ApiToken.objects.create(
+        user=user, digest=_digest(raw), prefix=raw[len(TOKEN_PREFIX):][:8],
+        expires_at=timezone.now() + datetime.timedelta(days=lifetime) if lifetime else None,
+    )
+    return token, raw
+
+
+def user_for_token(raw: str):
+    """The active user of a valid token, or None."""
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw), revoked=False).first()
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.expires_at and token.expires_at <= now:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+class BearerTokenMiddleware:
+    """After AuthenticationMiddleware: `Authorization: Bearer …` replaces the session user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        header = request.headers.get("Authorization", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer":
+            request.user = user_for_token(value.strip()) or AnonymousUser()
+            request._dont_enforce_csrf_checks = True  # no cookie, no CSRF
+        return self.get_response(request)

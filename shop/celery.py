@@ -1,0 +1,11 @@
+"""Background work. With REDIS_URL a Celery worker runs the tasks; without it
+they run inline after the transaction commits, so `make run` needs nothing."""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+
+app = Celery("shop")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

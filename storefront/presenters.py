@@ -1,0 +1,251 @@
+"""Turn catalogue rows into what a page shows, in the page's language.
+
+No rule is decided here: which certificate may show its stars is
+`catalog.certification.displayable`, prices are `shop.money.format_vnd`.
+Presenters only pick the right language, build image `srcset`s and the
+schema.org JSON-LD documents.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import translation
+
+from catalog import certification
+from shop.errors import pick
+from shop.money import format_vnd
+
+SCHEMA = "https://schema.org"
+
+
+def lang() -> str:
+    return (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+
+
+def loc(obj, name: str) -> str:
+    """`obj.<name>_en` on English pages when it is filled, else `obj.<name>`."""
+    if obj is None:
+        return ""
+    if lang() == "en":
+        english = getattr(obj, f"{name}_en", "")
+        if english:
+            return english
+    return getattr(obj, name, "") or ""
+
+
+def absolute(path: str) -> str:
+    """A public absolute URL on the shop's own origin (settings.SITE_URL)."""
+    if path.startswith(("http://", "https://")):
+        return path
+    return f"{settings.SITE_URL}{path}"
+
+
+# -- labels ------------------------------------------------------------------
+
+PRODUCER_KINDS_EN = {
+    "COOPERATIVE": "cooperative", "ENTERPRISE": "enterprise",
+    "COOPERATIVE_GROUP": "cooperative group", "HOUSEHOLD": "household business",
+}
+POINT_KINDS_EN = {"PROVINCIAL": "Provincial centre", "DISTRICT": "District point", "FAIR": "Fair stall"}
+COMMUNE_KINDS_EN = {"xa": "commune", "phuong": "ward", "thi_tran": "township"}
+
+
+def producer_kind(producer) -> str:
+    return pick(producer.get_kind_display(), PRODUCER_KINDS_EN.get(producer.kind))
+
+
+def point_kind(point) -> str:
+    return pick(point.get_kind_display(), POINT_KINDS_EN.get(point.kind))
+
+
+def district_name(district) -> str:
+    if district is None:
+        return ""
+    return pick(district.name, district.name_en or district.name)
+
+
+def commune_name(commune) -> str:
+    """'xã Sam Mứn' / 'Sam Mứn commune' (Vietnamese place names keep their marks)."""
+    if commune is None:
+        return ""
+    return pick(f"{commune.get_kind_display()} {commune.name}", f"{commune.name} {COMMUNE_KINDS_EN.get(commune.kind, '')}".strip())
+
+
+def origin_commune(commune) -> str:
+    """A 2022 commune with the 2025 commune it was merged into, if known."""
+    if commune is None:
+        return ""
+    text = commune_name(commune)
+    if commune.successor_id and commune.successor_id != commune.pk:
+        successor = commune_name(commune.successor)
+        if successor != text:
+            text += pick(f" (nay là {successor})", f" (since July 2025: {successor})")
+    return text
+
+
+def price_range(prices: list[int]) -> str:
+    if not prices:
+        return ""
+    low, high = min(prices), max(prices)
+    if low == high:
+        return format_vnd(low)
+    return pick(f"từ {format_vnd(low)}", f"from {format_vnd(low)}")
+
+
+def certificate_status(cert) -> str:
+    status = certification.status_of(cert)
+    return pick(status.label, status.label_en)
+
+
+# -- pictures ----------------------------------------------------------------
+
+@dataclass
+class Picture:
+    src: str
+    srcset: str
+    width: int
+    height: int
+    alt: str
+
+    @classmethod
+    def of(cls, image, size: int = 320) -> Picture:
+        """The smallest WebP rendition at least `size` wide as `src`, all of them as `srcset`."""
+        renditions = image.renditions or []
+        urls = [(default_storage.url(r["path"]), r) for r in renditions]
+        srcset = ", ".join(f"{url.replace(' ', '%20')} {r['width']}w" for url, r in urls)
+        fitting = [(url, r) for url, r in urls if r["width"] >= size] or urls[-1:]
+        if fitting:
+            url, r = fitting[0]
+            return cls(url, srcset, r["width"], r["height"], loc(image, "alt"))
+        return cls(image.image.url, "", image.width, image.height, loc(image, "alt"))
+
+
+# -- product cards -------------------------------------------------------------
+
+@dataclass
+class Card:
+    """A product in a list: what a buyer needs to decide to open it."""
+
+    slug: str
+    url: str
+    name: str
+    place: str
+    producer: str
+    price: str
+    certificates: list = field(default_factory=list)
+    picture: Picture | None = None
+    initial: str = ""
+
+
+def card(product) -> Card:
+    """`product` comes from storefront.selectors with its variants, certificates
+    and images prefetched (`published_variants`, `certifications`, `images`)."""
+    images = list(product.images.all())
+    district = product.district or (product.producer.district if product.producer_id else None)
+    name = loc(product, "name")
+    return Card(
+        slug=product.slug,
+        url=reverse("storefront:product", kwargs={"slug": product.slug}),
+        name=name,
+        place=district_name(district),
+        producer=product.producer.name if product.producer_id else "",
+        price=price_range([v.price_vnd for v in product.published_variants]),
+        certificates=list(product.certifications.all()),
+        picture=Picture.of(images[0]) if images else None,
+        initial=name[:1].upper(),
+    )
+
+
+# -- schema.org JSON-LD ----------------------------------------------------------
+
+AVAILABILITY = {True: f"{SCHEMA}/InStock", False: f"{SCHEMA}/OutOfStock"}
+
+
+def product_jsonld(page) -> dict:
+    """schema.org Product with one Offer per variant, priced in VND."""
+    product = page.product
+    url = absolute(reverse("storefront:product", kwargs={"slug": product.slug}))
+    doc = {
+        "@context": SCHEMA,
+        "@type": "Product",
+        "name": loc(product, "name"),
+        "description": loc(product, "description"),
+        "url": url,
+        "category": loc(product.group, "name"),
+        "countryOfOrigin": {"@type": "Country", "name": "VN"},
+        "offers": [],
+    }
+    if page.pictures:
+        doc["image"] = [absolute(p.src) for p in page.pictures]
+    if product.producer_id:
+        doc["brand"] = {"@type": "Brand", "name": product.producer.name}
+        doc["manufacturer"] = producer_jsonld(product.producer, with_context=False)
+    if page.certificate is not None:
+        cert = page.certificate
+        doc["award"] = pick(
+            f"OCOP {cert.stars} sao — {cert.decision_number}", f"OCOP {cert.stars} stars — {cert.decision_number}"
+        )
+    for variant in page.variants:
+        offer = {
+            "@type": "Offer",
+            "sku": variant.variant.sku,
+            "name": loc(variant.variant, "name"),
+            "price": str(variant.variant.price_vnd),
+            "priceCurrency": "VND",
+            "availability": AVAILABILITY[variant.available > 0],
+            "url": url,
+        }
+        gtin = variant.variant.gtin or ""
+        if len(gtin) in (8, 12, 13, 14):
+            offer[f"gtin{len(gtin)}"] = gtin
+        doc["offers"].append(offer)
+    return doc
+
+
+def producer_jsonld(producer, with_context: bool = True) -> dict:
+    doc = {
+        "@type": "Organization",
+        "name": producer.name,
+        "url": absolute(reverse("storefront:producer", kwargs={"slug": producer.slug})),
+    }
+    if with_context:
+        doc = {"@context": SCHEMA, **doc}
+    if loc(producer, "story"):
+        doc["description"] = loc(producer, "story")
+    if producer.phone:
+        doc["telephone"] = producer.phone
+    if producer.gln:
+        doc["globalLocationNumber"] = producer.gln
+    address = {"@type": "PostalAddress", "addressRegion": "Điện Biên", "addressCountry": "VN"}
+    if producer.address:
+        address["streetAddress"] = producer.address
+    commune = producer.commune or producer.former_commune
+    if commune is not None:
+        address["addressLocality"] = commune_name(commune)
+    doc["address"] = address
+    return doc
+
+
+def sales_point_jsonld(point, delivers_to) -> dict:
+    doc = {
+        "@context": SCHEMA,
+        "@type": "LocalBusiness",
+        "name": loc(point, "name"),
+        "url": absolute(reverse("storefront:sales_point", kwargs={"code": point.code})),
+        "address": {
+            "@type": "PostalAddress", "streetAddress": point.address,
+            "addressLocality": district_name(point.district), "addressRegion": "Điện Biên", "addressCountry": "VN",
+        },
+        "geo": {"@type": "GeoCoordinates", "latitude": float(point.latitude), "longitude": float(point.longitude)},
+        "currenciesAccepted": "VND",
+    }
+    if point.phone:
+        doc["telephone"] = point.phone
+    if point.opening_hours:
+        doc["description"] = point.opening_hours
+    if delivers_to:
+        doc["areaServed"] = [{"@type": "AdministrativeArea", "name": district_name(d)} for d in delivers_to]
+    return doc

@@ -1,0 +1,517 @@
+"""Reads behind the shopper pages.
+
+Products are chosen by `catalog.selectors.filter_products` (the catalogue)
+or `catalog.search.search` (the search page); this module only parses what
+the visitor asked for, fetches a page and counts the facets. A page costs
+the same number of queries whatever its size: the cards' variants,
+certificates and images are prefetched in one query each, and every facet
+is one aggregate query.
+
+Visitor input is never trusted: unknown codes, stars other than 3–5, bands
+that do not exist are dropped (the filter is ignored), so an odd URL shows
+the unfiltered list instead of an error.
+"""
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models.functions import Coalesce
+from django.http import Http404, QueryDict
+
+from catalog import certification, selectors
+from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant, Stock
+from shop.errors import pick
+from shop.models import District, SalesPoint
+from storefront import presenters
+
+MAX_QUERY_LENGTH = 200
+MAX_VALUES_PER_FILTER = 30
+SORTS = ("relevance", "name", "price", "-price", "stars", "newest")
+
+
+def default_page_size() -> int:
+    return int(getattr(settings, "STOREFRONT_PAGE_SIZE", 24))
+
+
+# -- reference data --------------------------------------------------------------
+
+@dataclass
+class Reference:
+    """What the filters may name: loaded once per page (three small queries)."""
+
+    day: datetime.date
+    groups: dict[str, ProductGroup]
+    districts: dict[str, District]
+    points: dict[str, SalesPoint]
+
+    @classmethod
+    def load(cls, day: datetime.date | None = None) -> Reference:
+        day = day or certification.today()
+        return cls(
+            day=day,
+            groups={g.code: g for g in ProductGroup.objects.order_by("level", "position", "code")},
+            districts={d.code: d for d in District.objects.order_by("code")},
+            points={p.code: p for p in SalesPoint.objects.open_on(day).select_related("district").order_by("priority", "code")},
+        )
+
+    @property
+    def points_by_id(self) -> dict[int, SalesPoint]:
+        return {p.pk: p for p in self.points.values()}
+
+
+def price_bands() -> list[tuple[int | None, int | None]]:
+    return list(settings.SEARCH_PRICE_BANDS)
+
+
+def band_key(low, high) -> str:
+    """The same keys as the search facets: '0-100000', '500000-'."""
+    return f"{low or 0}-{high or ''}"
+
+
+def band_label(low, high) -> str:
+    from shop.money import format_vnd
+
+    if low is None:
+        return pick(f"Dưới {format_vnd(high)}", f"Under {format_vnd(high)}")
+    if high is None:
+        return pick(f"Từ {format_vnd(low)}", f"{format_vnd(low)} and up")
+    return f"{format_vnd(low)} – {format_vnd(high)}"
+
+
+def bands_by_key() -> dict[str, tuple[int | None, int | None]]:
+    return {band_key(lo, hi): (lo, hi) for lo, hi in price_bands()}
+
+
+# -- what the visitor asked for ----------------------------------------------------
+
+@dataclass
+class Filters:
+    q: str = ""
+    groups: list[str] = field(default_factory=list)
+    stars: list[int] = field(default_factory=list)
+    districts: list[str] = field(default_factory=list)
+    band: str = ""
+    points: list[str] = field(default_factory=list)
+    sort: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.groups or self.stars or self.districts or self.band or self.points)
+
+    def price_limits(self) -> tuple[int | None, int | None]:
+        """A band [low, high) as the inclusive bounds filter_products takes."""
+        low, high = bands_by_key().get(self.band, (None, None))
+        return low, (high - 1 if high is not None else None)
+
+    def catalogue_kwargs(self, ref: Reference, without: str | None = None) -> dict:
+        """Keyword arguments of catalog.selectors.filter_products, optionally leaving one facet out."""
+        low, high = self.price_limits()
+        return {
+            "groups": self.groups if without != "group" else None,
+            "stars": self.stars if without != "stars" else None,
+            "districts": self.districts if without != "district" else None,
+            "price_gte": low if without != "price" else None,
+            "price_lte": high if without != "price" else None,
+            "available_at": [ref.points[c].pk for c in self.points] if without != "point" else None,
+            "day": ref.day,
+        }
+
+    def search_filters(self, ref: Reference):
+        from catalog.search import SearchFilters
+
+        low, high = self.price_limits()
+        return SearchFilters(
+            groups=list(self.groups), stars=list(self.stars), districts=list(self.districts),
+            price_gte=low, price_lte=high, available_at=[ref.points[c].pk for c in self.points],
+        )
+
+
+def _clean_text(value: str) -> str:
+    # NUL cannot be stored or compared by PostgreSQL; control characters mean nothing in a search.
+    value = "".join(ch for ch in (value or "") if ch.isprintable())
+    return " ".join(value.split())[:MAX_QUERY_LENGTH]
+
+
+def _known(values: list[str], allowed) -> list[str]:
+    seen = []
+    for value in values[:MAX_VALUES_PER_FILTER]:
+        value = value.strip()
+        if value in allowed and value not in seen:
+            seen.append(value)
+    return seen
+
+
+def parse_filters(params: QueryDict, ref: Reference) -> Filters:
+    stars = []
+    for value in params.getlist("stars")[:MAX_VALUES_PER_FILTER]:
+        if value.strip() in ("3", "4", "5") and int(value) not in stars:
+            stars.append(int(value))
+    band = params.get("price", "").strip()
+    sort = params.get("sort", "").strip()
+    return Filters(
+        q=_clean_text(params.get("q", "")),
+        groups=_known(params.getlist("group"), ref.groups),
+        stars=sorted(stars, reverse=True),
+        districts=_known(params.getlist("district"), ref.districts),
+        band=band if band in bands_by_key() else "",
+        points=_known(params.getlist("point"), ref.points),
+        sort=sort if sort in SORTS else "",
+    )
+
+
+def parse_page(params: QueryDict) -> int:
+    """The page number: missing or not a number means the first page."""
+    value = params.get("page", "1").strip()
+    if not value.isdigit() or len(value) > 6:
+        return 1
+    return max(1, int(value))
+
+
+# -- facets --------------------------------------------------------------------------
+
+@dataclass
+class Option:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class Facet:
+    name: str  # the query parameter
+    title: str
+    options: list[Option]
+    multiple: bool = True
+
+
+def build_facets(filters: Filters, ref: Reference, counts: dict[str, dict[str, int]]) -> list[Facet]:
+    """Options in the shop's order; those with no product are left out unless chosen."""
+
+    def options(pairs, chosen, name):
+        out = []
+        for value, label in pairs:
+            n = counts.get(name, {}).get(value, 0)
+            if n or value in chosen:
+                out.append(Option(value, label, n, value in chosen))
+        return out
+
+    groups = [(code, presenters.loc(g, "name")) for code, g in ref.groups.items()]
+    facets = [
+        Facet("group", pick("Nhóm sản phẩm", "Product group"), options(groups, filters.groups, "group")),
+        Facet("stars", pick("Hạng sao OCOP", "OCOP stars"), options(
+            [(s, pick(f"{s} sao", f"{s} stars")) for s in ("5", "4", "3")], [str(s) for s in filters.stars], "stars")),
+        Facet("district", pick("Huyện", "District"), options(
+            [(c, presenters.district_name(d)) for c, d in ref.districts.items()], filters.districts, "district")),
+        Facet("price", pick("Giá", "Price"), options(
+            [(band_key(lo, hi), band_label(lo, hi)) for lo, hi in price_bands()], [filters.band], "price"), multiple=False),
+        Facet("point", pick("Có sẵn tại điểm bán", "Available at"), options(
+            [(c, presenters.loc(p, "name")) for c, p in ref.points.items()], filters.points, "point")),
+    ]
+    return [f for f in facets if f.options]
+
+
+def catalogue_counts(filters: Filters, ref: Reference) -> dict[str, dict[str, int]]:
+    """Disjunctive facet counts (each facet ignores its own filter), one query per facet."""
+
+    def base(without):
+        return selectors.filter_products(Product.objects.published(), **filters.catalogue_kwargs(ref, without)).order_by()
+
+    def grouped(qs, key):
+        rows = qs.annotate(k=key).values("k").annotate(n=Count("pk", distinct=True))
+        return {str(row["k"]): row["n"] for row in rows if row["k"]}
+
+    counts = {
+        "group": grouped(base("group"), F("group__code")),
+        "stars": grouped(selectors.with_current_stars(base("stars"), ref.day), F("current_stars")),
+        "district": grouped(base("district"), Coalesce("district__code", "producer__district__code")),
+    }
+    # Price bands: one conditional count per band, all in one query.
+    in_band = {}
+    for low, high in price_bands():
+        variants = ProductVariant.objects.filter(product=OuterRef("pk"), is_published=True)
+        if low is not None:
+            variants = variants.filter(price_vnd__gte=low)
+        if high is not None:
+            variants = variants.filter(price_vnd__lt=high)
+        in_band[band_key(low, high)] = Count("pk", filter=Q(Exists(variants)))
+    aliases = {f"b{i}": agg for i, agg in enumerate(in_band.values())}
+    totals = base("price").aggregate(**aliases)
+    counts["price"] = {key: totals[f"b{i}"] for i, key in enumerate(in_band)}
+    # Sales points: products with a unit available at each open point.
+    rows = (
+        Stock.objects.available()
+        .filter(variant__is_published=True, sales_point_id__in=[p.pk for p in ref.points.values()],
+                variant__product__in=base("point").values("pk"))
+        .values("sales_point_id").annotate(n=Count("variant__product_id", distinct=True)).order_by()
+    )
+    by_id = ref.points_by_id
+    counts["point"] = {by_id[r["sales_point_id"]].code: r["n"] for r in rows if r["sales_point_id"] in by_id}
+    return counts
+
+
+# -- lists of products ---------------------------------------------------------------
+
+def card_queryset():
+    """Published products with what a card shows, prefetched (three queries per page)."""
+    return (
+        Product.objects.published()
+        .select_related("producer__district", "district", "group")
+        .prefetch_related(
+            Prefetch("variants", queryset=ProductVariant.objects.filter(is_published=True), to_attr="published_variants"),
+            Prefetch("certifications", queryset=Certification.objects.order_by()),
+            "images",
+        )
+    )
+
+
+@dataclass
+class Listing:
+    cards: list
+    total: int
+    page: int
+    pages: int
+    page_size: int
+    facets: list[Facet]
+    filters: Filters
+    backend: str = "catalogue"
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _page_bounds(total: int, page: int, size: int) -> int:
+    pages = max(1, math.ceil(total / size))
+    if page > pages:
+        raise Http404("page out of range")
+    return pages
+
+
+SORT_KEYS = {
+    "name": ("NAME", False), "price": ("PRICE", False), "-price": ("PRICE", True),
+    "stars": ("STARS", True), "newest": ("NEWEST", True),
+}
+
+
+def catalogue(filters: Filters, ref: Reference, page: int = 1, page_size: int | None = None) -> Listing:
+    """The catalogue page: certified products, filtered and sorted in SQL."""
+    size = page_size or default_page_size()
+    products = selectors.filter_products(Product.objects.published(), **filters.catalogue_kwargs(ref))
+    total = products.count()
+    pages = _page_bounds(total, page, size)
+    field, descending = SORT_KEYS.get(filters.sort, ("STARS", True) if not filters.sort else ("NAME", False))
+    ordered = selectors.sort_products(products, field, descending=descending)
+    ids = list(ordered.values_list("pk", flat=True)[(page - 1) * size : page * size])
+    cards = cards_for(ids)
+    counts = catalogue_counts(filters, ref)
+    return Listing(cards, total, page, pages, size, build_facets(filters, ref, counts), filters)
+
+
+def cards_for(ids: list[int]) -> list:
+    """Cards for these product ids, in their order."""
+    by_id = {p.pk: p for p in card_queryset().filter(pk__in=ids)} if ids else {}
+    return [presenters.card(by_id[i]) for i in ids if i in by_id]
+
+
+def search(filters: Filters, ref: Reference, page: int = 1, page_size: int | None = None) -> Listing:
+    """The search page, answered by catalog.search (embedded or Elasticsearch)."""
+    from catalog import search as search_api
+
+    size = page_size or default_page_size()
+    sort = filters.sort or "relevance"
+    field, descending = SORT_KEYS.get(sort, ("RELEVANCE", False))
+    result = search_api.search(
+        filters.q, filters=filters.search_filters(ref), sort=field, descending=descending,
+        offset=(page - 1) * size, limit=size, day=ref.day,
+    )
+    pages = _page_bounds(result.total, page, size)
+    counts = _counts_from_search(result.facets, ref)
+    listing = Listing(cards_for(result.product_ids), result.total, page, pages, size,
+                      build_facets(filters, ref, counts), filters, backend=result.backend)
+    return listing
+
+
+def _counts_from_search(facets, ref: Reference) -> dict[str, dict[str, int]]:
+    """The search contract's facets, keyed as the pages' query parameters."""
+    from shop.graphql.core import decode_id
+
+    names = {"group": "group", "stars": "stars", "district": "district", "priceBand": "price", "salesPoint": "point"}
+    by_id = ref.points_by_id
+    counts: dict[str, dict[str, int]] = {}
+    for facet in facets:
+        name = names.get(facet.field)
+        if name is None:
+            continue
+        values = counts.setdefault(name, {})
+        for v in facet.values:
+            key = v.value
+            if name == "point":
+                try:
+                    point = by_id.get(decode_id(v.value, "SalesPoint"))
+                except Exception:  # noqa: BLE001 - an id we cannot read is a value we do not show
+                    point = None
+                if point is None:
+                    continue
+                key = point.code
+            values[str(key)] = v.count
+    return counts
+
+
+def suggestions(prefix: str, limit: int = 8) -> list[dict]:
+    from catalog import search as search_api
+
+    prefix = _clean_text(prefix)[:60]
+    if len(prefix) < 2:
+        return []
+    found = search_api.suggest(prefix, limit)
+    return [{"text": s.text, "slug": s.slug} for s in found if s.slug]
+
+
+# -- home ----------------------------------------------------------------------------
+
+@dataclass
+class Home:
+    featured: list
+    groups: list  # (group, count)
+    districts: list  # (district, count)
+    points: list
+
+
+def home(ref: Reference, featured: int = 8) -> Home:
+    """4★ and 5★ products first; the product groups and districts with their counts; the points."""
+    certified = selectors.filter_products(Product.objects.published(), day=ref.day)
+    # Most stars first: the 5★ and 4★ products, then 3★ ones to fill the row.
+    ids = list(selectors.sort_products(certified, "STARS", descending=True).values_list("pk", flat=True)[:featured])
+    by_group = dict(certified.order_by().values_list("group__code").annotate(n=Count("pk")))
+    by_district = dict(
+        certified.order_by().annotate(k=Coalesce("district__code", "producer__district__code"))
+        .values_list("k").annotate(n=Count("pk"))
+    )
+    groups = [(g, by_group[c]) for c, g in ref.groups.items() if by_group.get(c)]
+    groups.sort(key=lambda pair: -pair[1])
+    districts = [(d, by_district[c]) for c, d in ref.districts.items() if by_district.get(c)]
+    return Home(cards_for(ids), groups, districts, list(ref.points.values()))
+
+
+# -- one product -----------------------------------------------------------------------
+
+@dataclass
+class VariantLine:
+    variant: ProductVariant
+    available: int
+    price: int
+
+
+@dataclass
+class PointStock:
+    point: SalesPoint
+    lines: list  # (variant, quantity available)
+
+    @property
+    def has_any(self) -> bool:
+        return any(q > 0 for _, q in self.lines)
+
+
+@dataclass
+class ProductPage:
+    product: Product
+    variants: list[VariantLine]
+    certificate: Certification | None
+    certificates: list
+    pictures: list
+    availability: list[PointStock]
+
+
+def product_page(slug: str, day: datetime.date | None = None) -> ProductPage:
+    """Any published product (an expired certificate hides the stars, not the product)."""
+    day = day or certification.today()
+    product = (
+        Product.objects.published()
+        .select_related(
+            "producer__district", "producer__commune", "producer__former_commune", "group", "district",
+            "commune__successor",
+        )
+        .filter(slug=slug).first()
+    )
+    if product is None:
+        raise Http404("no such product")
+    variants = list(product.variants.filter(is_published=True).order_by("position", "price_vnd", "pk"))
+    certificates = list(product.certifications.all())
+    images = list(product.images.all())
+    points = list(SalesPoint.objects.open_on(day).select_related("district").order_by("priority", "code"))
+    stock = {
+        (s.variant_id, s.sales_point_id): max(0, s.quantity_available)
+        for s in Stock.objects.filter(variant__in=variants, sales_point__in=points)
+    }
+    availability = [PointStock(p, [(v, stock.get((v.pk, p.pk), 0)) for v in variants]) for p in points]
+    lines = [
+        VariantLine(v, sum(stock.get((v.pk, p.pk), 0) for p in points), v.price_vnd) for v in variants
+    ]
+    return ProductPage(
+        product=product,
+        variants=lines,
+        certificate=certification.displayable(certificates, day),
+        certificates=certificates,
+        pictures=[presenters.Picture.of(i, 640) for i in images],
+        availability=[a for a in availability if a.has_any],
+    )
+
+
+# -- producers and sales points ----------------------------------------------------------
+
+def producers() -> list:
+    """Every producer with its number of published products (one query)."""
+    return list(
+        Producer.objects.select_related("district", "commune")
+        .annotate(n=Count("products", filter=Q(products__is_published=True)))
+        .filter(n__gt=0).order_by("name", "pk")
+    )
+
+
+def producer_page(slug: str):
+    producer = (
+        Producer.objects.select_related("district", "commune", "former_commune__successor")
+        .filter(slug=slug).first()
+    )
+    if producer is None:
+        raise Http404("no such producer")
+    ids = list(
+        selectors.sort_products(Product.objects.published().filter(producer=producer), "NAME").values_list("pk", flat=True)[:100]
+    )
+    return producer, cards_for(ids)
+
+
+def sales_points(ref: Reference) -> list[tuple[SalesPoint, list]]:
+    """The open points with the districts each delivers to (two queries)."""
+    points = list(ref.points.values())
+    through = SalesPoint.delivers_to.through.objects.filter(salespoint_id__in=[p.pk for p in points]).select_related(
+        "district"
+    ).order_by("district__code")
+    served: dict[int, list] = {p.pk: [] for p in points}
+    for row in through:
+        served[row.salespoint_id].append(row.district)
+    return [(p, served[p.pk]) for p in points]
+
+
+def sales_point_page(code: str, ref: Reference):
+    point = ref.points.get(code)
+    if point is None:
+        raise Http404("no such sales point")
+    delivers_to = list(point.delivers_to.order_by("code"))
+    ids = list(
+        selectors.sort_products(
+            selectors.filter_products(Product.objects.published(), available_at=[point.pk], day=ref.day), "STARS",
+            descending=True,
+        ).values_list("pk", flat=True)[:12]
+    )
+    count = selectors.filter_products(Product.objects.published(), available_at=[point.pk], day=ref.day).count()
+    return point, delivers_to, cards_for(ids), count

@@ -1,0 +1,139 @@
+"""The shopper pages: thin callers of storefront.selectors and presenters.
+
+Each view reads the request, asks a selector for the page's data and
+renders a template; no rule of the shop is decided here.
+"""
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.http import require_POST, require_safe
+
+from storefront import presenters, selectors
+
+
+def _render(request, template, context=None, status=200):
+    response = render(request, template, context or {}, status=status)
+    # Remember the language of the last page seen, for the pages outside the
+    # language prefix (trace pages, order status) and the next visit.
+    language = translation.get_language()
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH, secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
+
+
+def _listing_context(listing):
+    return {
+        "listing": listing,
+        "filters": listing.filters,
+        "canonical_params": {"page": listing.page} if listing.page > 1 else {},
+        "noindex": listing.filters.active or bool(listing.filters.sort),
+    }
+
+
+@require_safe
+def home(request):
+    ref = selectors.Reference.load()
+    return _render(request, "storefront/home.html", {"home": selectors.home(ref)})
+
+
+@require_safe
+def catalogue(request):
+    ref = selectors.Reference.load()
+    filters = selectors.parse_filters(request.GET, ref)
+    listing = selectors.catalogue(filters, ref, selectors.parse_page(request.GET))
+    return _render(request, "storefront/catalogue.html", _listing_context(listing))
+
+
+@require_safe
+def search(request):
+    ref = selectors.Reference.load()
+    filters = selectors.parse_filters(request.GET, ref)
+    listing = selectors.search(filters, ref, selectors.parse_page(request.GET))
+    context = _listing_context(listing)
+    context["noindex"] = True
+    return _render(request, "storefront/search.html", context)
+
+
+@require_safe
+def suggest(request):
+    """As-you-type suggestions for the search box (storefront/static/storefront/suggest.js)."""
+    found = selectors.suggestions(request.GET.get("q", ""))
+    payload = {"suggestions": [{"text": s["text"], "url": reverse("storefront:product", args=[s["slug"]])} for s in found]}
+    response = JsonResponse(payload)
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@require_safe
+def product(request, slug):
+    page = selectors.product_page(slug)
+    return _render(request, "storefront/product.html", {
+        "page": page, "product": page.product, "jsonld": presenters.product_jsonld(page),
+    })
+
+
+@require_safe
+def producers(request):
+    return _render(request, "storefront/producers.html", {"producers": selectors.producers()})
+
+
+@require_safe
+def producer(request, slug):
+    producer, cards = selectors.producer_page(slug)
+    return _render(request, "storefront/producer.html", {
+        "producer": producer, "cards": cards, "jsonld": presenters.producer_jsonld(producer),
+    })
+
+
+@require_safe
+def sales_points(request):
+    ref = selectors.Reference.load()
+    return _render(request, "storefront/sales_points.html", {"points": selectors.sales_points(ref)})
+
+
+@require_safe
+def sales_point(request, code):
+    ref = selectors.Reference.load()
+    point, delivers_to, cards, count = selectors.sales_point_page(code, ref)
+    return _render(request, "storefront/sales_point.html", {
+        "point": point, "delivers_to": delivers_to, "cards": cards, "count": count,
+        "jsonld": presenters.sales_point_jsonld(point, delivers_to),
+    })
+
+
+# -- phase 2 replaces these two with the cart and checkout ----------------------------
+
+@require_safe
+def cart(request):
+    return _render(request, "storefront/cart.html", {"noindex": True})
+
+
+@require_POST
+def cart_add(request):
+    return redirect("storefront:cart", permanent=False)
+
+
+@require_safe
+def robots_txt(request):
+    """Crawl the shop, not its back rooms; the sitemap names every page."""
+    from django.http import HttpResponse
+
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /staff/",
+        "Disallow: /graphql/",
+    ]
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            lines += [f"Disallow: {reverse('storefront:cart')}", f"Disallow: {reverse('storefront:suggest')}"]
+    lines += ["Allow: /", "", f"Sitemap: {presenters.absolute('/sitemap.xml')}", ""]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,0 +1,273 @@
+"""Checkout through GraphQL on the demo shop: whole flows and bad input."""
+import datetime
+
+import pytest
+
+from catalog.models import Certification, Stock
+from orders.models import Checkout, Fulfillment, Order, StockMovement
+from shop.graphql.core import global_id
+from shop.models import Commune
+
+CREATE = """mutation($input: CheckoutCreateInput!) { checkoutCreate(input: $input) {
+  checkout { token totalVnd subtotalVnd shippingVnd lines { id quantity unitPriceVnd totalVnd variant { sku } } }
+  errors { field code message } } }"""
+DELIVERY = """mutation($token: UUID!, $point: ID, $address: AddressInput) {
+  checkoutDeliveryMethodUpdate(token: $token, pickupPointId: $point, shippingAddress: $address) {
+    checkout { deliveryMethod shippingVnd totalVnd availablePaymentMethods pickupPoint { code } shippingAddress { district } }
+    errors { field code message } } }"""
+COMPLETE = """mutation($token: UUID!, $method: PaymentMethodEnum!, $key: String) {
+  checkoutComplete(token: $token, paymentMethod: $method, idempotencyKey: $key) {
+    order { id number token status paymentStatus totalVnd routingReason
+            lines { sku quantity unitPriceVnd ocopStars }
+            fulfillments { id status salesPoint { code } lines { quantity orderLine { sku } } }
+            events { kind message actor } }
+    clientSecret errors { field code message } } }"""
+ORDER = """query($token: UUID!) { order(token: $token) { number status paymentStatus totalVnd
+  fulfillments { status salesPoint { code } } events { kind } } }"""
+
+
+def vid(variant):
+    return global_id("ProductVariant", variant.pk)
+
+
+def pid(point):
+    return global_id("SalesPoint", point.pk)
+
+
+def create(gql, lines, **extra):
+    body = gql(CREATE, {"input": {"lines": [{"variantId": vid(v), "quantity": q} for v, q in lines], **extra}})
+    return body["data"]["checkoutCreate"]
+
+
+def test_pickup_at_muong_ang_paid_at_pickup(gql, points, mailoutbox, django_capture_on_commit_callbacks, oh):
+    variant = oh.variant_only_at(["muong-ang"])
+    before = oh.stock_of(variant, points["muong-ang"])
+    made = create(gql, [(variant, 2)], email="khach@example.com")
+    assert made["errors"] == []
+    token = made["checkout"]["token"]
+    assert made["checkout"]["subtotalVnd"] == 2 * variant.price_vnd
+
+    chosen = gql(DELIVERY, {"token": token, "point": pid(points["muong-ang"])})["data"]["checkoutDeliveryMethodUpdate"]
+    assert chosen["errors"] == []
+    assert chosen["checkout"]["shippingVnd"] == 0 and chosen["checkout"]["deliveryMethod"] == "PICKUP"
+    assert "PAY_AT_PICKUP" in chosen["checkout"]["availablePaymentMethods"]
+    assert "CASH_ON_DELIVERY" not in chosen["checkout"]["availablePaymentMethods"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = gql(COMPLETE, {"token": token, "method": "PAY_AT_PICKUP"})["data"]["checkoutComplete"]
+    assert done["errors"] == []
+    order = done["order"]
+    assert order["status"] == "CONFIRMED" and order["paymentStatus"] == "NOT_PAID"
+    assert order["totalVnd"] == 2 * variant.price_vnd
+    assert [f["salesPoint"]["code"] for f in order["fulfillments"]] == ["muong-ang"]
+    assert order["lines"][0]["unitPriceVnd"] == variant.price_vnd and order["lines"][0]["ocopStars"] >= 3
+    assert "Mường Ảng" in order["routingReason"]
+    assert [e["kind"] for e in order["events"]] == ["PLACED"]
+    after = oh.stock_of(variant, points["muong-ang"])
+    assert (after.quantity_on_hand, after.quantity_allocated) == (before.quantity_on_hand, before.quantity_allocated + 2)
+    # The customer and the Mường Ảng staff are told.
+    recipients = sorted(r for m in mailoutbox for r in m.to)
+    assert recipients == ["khach@example.com", "muong-ang@ocop-dienbien.example"]
+    # The customer's status page.
+    seen = gql(ORDER, {"token": order["token"]})["data"]["order"]
+    assert seen["number"] == order["number"] and seen["fulfillments"][0]["status"] == "NEW"
+
+
+def test_delivery_to_a_tuan_giao_commune_split_across_two_points(gql, points, oh):
+    # One product only at Mường Ảng (not Tuần Giáo), another only at Tuần Giáo (not Mường Ảng);
+    # the provincial centre has neither, so no single point has both.
+    a = oh.variant_only_at(["muong-ang"], exclude=["tuan-giao"])
+    b = oh.variant_only_at(["tuan-giao"], exclude=["muong-ang"])
+    for variant in (a, b):
+        for code in ("tinh", "dien-bien", "hoi-cho"):
+            Stock.objects.filter(variant=variant, sales_point=points[code]).update(quantity_on_hand=0, quantity_allocated=0)
+    commune = Commune.objects.get(district__code="099", name="Quài Cang")
+    made = create(gql, [(a, 1), (b, 2)], phone="0912 345 678")
+    assert made["errors"] == []
+    token = made["checkout"]["token"]
+    address = {"fullName": "Lò Văn Pánh", "streetAddress": "Bản Có, xã Quài Cang", "communeId": str(commune.pk)}
+    chosen = gql(DELIVERY, {"token": token, "address": address})["data"]["checkoutDeliveryMethodUpdate"]
+    assert chosen["errors"] == []
+    assert chosen["checkout"]["shippingVnd"] == 30_000  # the Tuần Giáo zone
+    assert chosen["checkout"]["shippingAddress"]["district"] == "Huyện Tuần Giáo"
+    done = gql(COMPLETE, {"token": token, "method": "CASH_ON_DELIVERY"})["data"]["checkoutComplete"]
+    assert done["errors"] == []
+    order = done["order"]
+    assert order["totalVnd"] == a.price_vnd + 2 * b.price_vnd + 30_000
+    served = {f["salesPoint"]["code"]: [(x["orderLine"]["sku"], x["quantity"]) for x in f["lines"]] for f in order["fulfillments"]}
+    assert served == {"muong-ang": [(a.sku, 1)], "tuan-giao": [(b.sku, 2)]}
+    assert "2" in order["routingReason"]
+
+
+def test_complete_is_idempotent(gql, points, oh):
+    variant = oh.variant_only_at(["tinh"])
+    token = create(gql, [(variant, 1)], email="a@example.com")["checkout"]["token"]
+    gql(DELIVERY, {"token": token, "point": pid(points["tinh"])})
+    first = gql(COMPLETE, {"token": token, "method": "PAY_AT_PICKUP", "key": "k-1"})["data"]["checkoutComplete"]
+    again = gql(COMPLETE, {"token": token, "method": "PAY_AT_PICKUP", "key": "k-1"})["data"]["checkoutComplete"]
+    double_click = gql(COMPLETE, {"token": token, "method": "PAY_AT_PICKUP"})["data"]["checkoutComplete"]
+    assert first["order"]["number"] == again["order"]["number"] == double_click["order"]["number"]
+    assert Order.objects.count() == 1
+    assert oh.stock_of(variant, points["tinh"]).quantity_allocated == 1 + 0 * Order.objects.count()
+    # The same key on another checkout is refused.
+    other = create(gql, [(variant, 1)], email="b@example.com")["checkout"]["token"]
+    gql(DELIVERY, {"token": other, "point": pid(points["tinh"])})
+    clash = gql(COMPLETE, {"token": other, "method": "PAY_AT_PICKUP", "key": "k-1"})["data"]["checkoutComplete"]
+    assert clash["order"] is None and clash["errors"][0]["code"] == "idempotency_key_reused"
+
+
+def test_pickup_point_missing_stock_names_lines_and_where_to_find_them(gql, points, oh):
+    variant = oh.variant_only_at(["tinh"], exclude=["hoi-cho"])
+    token = create(gql, [(variant, 1)], email="a@example.com")["checkout"]["token"]
+    gql(DELIVERY, {"token": token, "point": pid(points["hoi-cho"])})
+    done = gql(COMPLETE, {"token": token, "method": "PAY_AT_PICKUP"}, language="en")["data"]["checkoutComplete"]
+    assert done["order"] is None
+    error = done["errors"][0]
+    assert error["code"] == "insufficient_stock_at_pickup_point" and error["field"] == "pickupPointId"
+    assert variant.product.name in error["message"] and points["tinh"].name in error["message"]
+    assert Order.objects.count() == 0 and oh.stock_of(variant, points["tinh"]).quantity_allocated == 0
+
+
+def test_lapsed_certificate_sells_without_the_mark_and_revoked_is_refused(gql, points, oh):
+    lapsed = Certification.objects.filter(product__name="Chẳm chéo M'Then").first().product.variants.first()
+    oh.set_stock(lapsed, points["tinh"], 5)
+    made = create(gql, [(lapsed, 1)], email="a@example.com")
+    assert made["errors"] == []
+    token = made["checkout"]["token"]
+    gql(DELIVERY, {"token": token, "point": pid(points["tinh"])})
+    order = gql(COMPLETE, {"token": token, "method": "PAY_AT_PICKUP"})["data"]["checkoutComplete"]["order"]
+    assert order["lines"][0]["ocopStars"] is None
+
+    revoked = oh.variant_only_at(["tinh"])
+    for cert in revoked.product.certifications.all():
+        cert.revoked_at = datetime.date.today() - datetime.timedelta(days=1)
+        cert.save()
+    refused = create(gql, [(revoked, 1)], email="a@example.com")
+    assert refused["checkout"] is None and refused["errors"][0]["code"] == "variant_not_sellable"
+
+
+BAD_LINES = [
+    (-1, "invalid_quantity"),
+    (0, "invalid_quantity"),
+    (10**6, "invalid_quantity"),
+]
+
+
+@pytest.mark.parametrize("quantity,code", BAD_LINES)
+def test_bad_quantities_are_refused(gql, points, quantity, code, oh):
+    variant = oh.variant_only_at(["tinh"])
+    made = create(gql, [(variant, quantity)], email="a@example.com")
+    assert made["checkout"] is None
+    assert made["errors"][0]["code"] == code and made["errors"][0]["field"] == "lines.0.quantity"
+    assert Checkout.objects.count() == 0
+
+
+def test_bad_input_gets_errors_and_changes_nothing(gql, points, oh):
+    variant = oh.variant_only_at(["tinh"])
+    cases = [
+        ({"lines": [{"variantId": "UHJvZHVjdDox", "quantity": 1}]}, "invalid_id"),  # a Product ID, not a variant
+        ({"lines": [{"variantId": global_id("ProductVariant", 999999), "quantity": 1}]}, "variant_not_available"),
+        ({"lines": [{"variantId": vid(variant), "quantity": 1}], "phone": "12345"}, "invalid_phone"),
+        ({"lines": [{"variantId": vid(variant), "quantity": 1}], "email": "not-an-email"}, "invalid_email"),
+        ({"lines": [{"variantId": vid(variant), "quantity": 1}], "language": "fr"}, "invalid_language"),
+    ]
+    for data, code in cases:
+        body = gql(CREATE, {"input": data})["data"]["checkoutCreate"]
+        assert body["checkout"] is None and body["errors"][0]["code"] == code, (data, body)
+    assert Checkout.objects.count() == 0
+
+    token = create(gql, [(variant, 1)], email="a@example.com")["checkout"]["token"]
+    closed_fair = points["hoi-cho"]
+    closed_fair.ends_on = closed_fair.starts_on  # the fair is over
+    closed_fair.starts_on = closed_fair.starts_on - datetime.timedelta(days=30)
+    closed_fair.ends_on = closed_fair.starts_on + datetime.timedelta(days=1)
+    closed_fair.save()
+    bad_delivery = [
+        ({"point": pid(closed_fair)}, "pickup_point_unavailable", "pickupPointId"),
+        ({"point": "nonsense"}, "invalid_id", "pickupPointId"),
+        ({"address": {"fullName": "A", "streetAddress": "Bản Có", "communeId": "1", "phone": "0912345678"}},
+         "invalid_name", "shippingAddress.fullName"),
+        ({"address": {"fullName": "Lò Văn A", "streetAddress": "x", "communeId": "1", "phone": "0912345678"}},
+         "invalid_address", "shippingAddress.streetAddress"),
+        ({"address": {"fullName": "Lò Văn A", "streetAddress": "Bản Có", "communeId": "1", "phone": "0123"}},
+         "invalid_phone", "shippingAddress.phone"),
+        ({"address": {"fullName": "Lò Văn A", "streetAddress": "Bản Có", "communeId": "999999", "phone": "0912345678"}},
+         "commune_not_found", "shippingAddress.communeId"),
+        ({}, "delivery_method_required", "pickupPointId"),
+    ]
+    for args, code, field in bad_delivery:
+        body = gql(DELIVERY, {"token": token, **args})["data"]["checkoutDeliveryMethodUpdate"]
+        assert body["errors"][0]["code"] == code and body["errors"][0]["field"] == field, (args, body)
+    assert Checkout.objects.get(token=token).delivery_kind == ""
+
+    # Completing without a delivery method, or with a method that does not fit it.
+    body = gql(COMPLETE, {"token": token, "method": "PAY_AT_PICKUP"})["data"]["checkoutComplete"]
+    assert body["errors"][0]["code"] == "delivery_method_required"
+    gql(DELIVERY, {"token": token, "point": pid(points["tinh"])})
+    body = gql(COMPLETE, {"token": token, "method": "CASH_ON_DELIVERY"})["data"]["checkoutComplete"]
+    assert body["errors"][0]["code"] == "payment_method_not_allowed"
+    assert Order.objects.count() == 0 and not StockMovement.objects.exists()
+
+    # An unknown token; a malformed one is a GraphQL validation error, not a 500.
+    body = gql(COMPLETE, {"token": "00000000-0000-0000-0000-000000000000", "method": "PAY_AT_PICKUP"})
+    assert body["data"]["checkoutComplete"]["errors"][0]["code"] == "checkout_not_found"
+    body = gql(COMPLETE, {"token": "not-a-uuid", "method": "PAY_AT_PICKUP"}, expect_errors=True)
+    assert body["errors"] and "data" not in body or body.get("data") is None
+
+
+def test_another_customers_checkout_is_not_found(gql, client, points, django_user_model, oh):
+    variant = oh.variant_only_at(["tinh"])
+    owner = django_user_model.objects.create_user("chu@example.com", "chu@example.com", "x-long-pass-1")
+    other = django_user_model.objects.create_user("khac@example.com", "khac@example.com", "x-long-pass-2")
+    client.force_login(owner)
+    token = create(gql, [(variant, 1)])["checkout"]["token"]
+    client.force_login(other)
+    body = gql("""mutation($t: UUID!, $l: [CheckoutLineInput!]!) { checkoutLinesAdd(token: $t, lines: $l) {
+        checkout { token } errors { code field } } }""", {"t": token, "l": [{"variantId": vid(variant), "quantity": 1}]})
+    assert body["data"]["checkoutLinesAdd"]["errors"] == [{"code": "checkout_not_found", "field": "token"}]
+    assert gql("query($t: UUID!) { checkout(token: $t) { token } }", {"t": token})["data"]["checkout"] is None
+    client.force_login(owner)
+    assert gql("query($t: UUID!) { checkout(token: $t) { token } }", {"t": token})["data"]["checkout"]["token"] == token
+
+
+def test_lines_add_update_delete(gql, points, oh):
+    a = oh.variant_only_at(["tinh"])
+    token = create(gql, [(a, 1)], email="a@example.com")["checkout"]["token"]
+    add = gql("""mutation($t: UUID!, $l: [CheckoutLineInput!]!) { checkoutLinesAdd(token: $t, lines: $l) {
+        checkout { lines { id quantity } totalVnd } errors { code } } }""",
+              {"t": token, "l": [{"variantId": vid(a), "quantity": 2}]})["data"]["checkoutLinesAdd"]
+    assert add["checkout"]["lines"][0]["quantity"] == 3 and add["checkout"]["totalVnd"] == 3 * a.price_vnd
+    line_id = add["checkout"]["lines"][0]["id"]
+    upd = gql("""mutation($t: UUID!, $l: [CheckoutLineInput!]!) { checkoutLinesUpdate(token: $t, lines: $l) {
+        checkout { lines { quantity } } errors { code } } }""",
+              {"t": token, "l": [{"variantId": vid(a), "quantity": 1}]})["data"]["checkoutLinesUpdate"]
+    assert upd["checkout"]["lines"] == [{"quantity": 1}]
+    too_many = gql("""mutation($t: UUID!, $l: [CheckoutLineInput!]!) { checkoutLinesUpdate(token: $t, lines: $l) {
+        checkout { lines { quantity } } errors { code } } }""",
+                   {"t": token, "l": [{"variantId": vid(a), "quantity": 9999}]})["data"]["checkoutLinesUpdate"]
+    assert too_many["errors"][0]["code"] == "invalid_quantity"
+    dele = gql("""mutation($t: UUID!, $id: ID!) { checkoutLineDelete(token: $t, lineId: $id) {
+        checkout { lines { quantity } } errors { code } } }""", {"t": token, "id": line_id})["data"]["checkoutLineDelete"]
+    assert dele["checkout"]["lines"] == []
+    again = gql("""mutation($t: UUID!, $id: ID!) { checkoutLineDelete(token: $t, lineId: $id) {
+        errors { code field } } }""", {"t": token, "id": line_id})["data"]["checkoutLineDelete"]
+    assert again["errors"] == [{"code": "line_not_found", "field": "lineId"}]
+
+
+def test_cannot_add_more_than_the_province_has(gql, points, oh):
+    variant = oh.variant_only_at(["tinh"])
+    Stock.objects.filter(variant=variant).exclude(sales_point=points["tinh"]).delete()
+    Stock.objects.filter(variant=variant).update(quantity_on_hand=3, quantity_allocated=2)
+    made = create(gql, [(variant, 2)], email="a@example.com", language="en")
+    assert made["checkout"] is None
+    assert made["errors"][0]["code"] == "insufficient_stock" and "chỉ còn 1" in made["errors"][0]["message"]
+    assert create(gql, [(variant, 1)], email="a@example.com")["errors"] == []
+
+
+def test_fulfilment_numbers_follow_the_order_number(gql, points, oh):
+    variant = oh.variant_only_at(["tinh"])
+    token = create(gql, [(variant, 1)], email="a@example.com")["checkout"]["token"]
+    gql(DELIVERY, {"token": token, "point": pid(points["tinh"])})
+    gql(COMPLETE, {"token": token, "method": "PAY_AT_PICKUP"})
+    order = Order.objects.get()
+    assert order.number.startswith("DB") and Fulfillment.objects.get().number == f"{order.number}-1"

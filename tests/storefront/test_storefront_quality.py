@@ -1,0 +1,157 @@
+"""What the pages cost: SQL queries, bytes, static files, templates, translations."""
+import gettext
+import io
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.db import connection
+from django.template import engines
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from PIL import Image
+
+from catalog.media import add_product_image
+from catalog.models import ProductVariant, Stock
+
+LOCALE = Path(settings.BASE_DIR) / "storefront" / "locale"
+
+
+def queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(captured)
+
+
+@pytest.fixture
+def products(make_product, sales_point):
+    def make(n):
+        return [
+            make_product(f"Chè thử {i}", stars=3 + i % 3, price=50_000 + 40_000 * i, stock={sales_point: 5})
+            for i in range(n)
+        ]
+    return make
+
+
+def test_catalogue_query_count_does_not_grow_with_the_page_size(client, products):
+    products(12)
+    counts = {}
+    for size in (2, 12):
+        with override_settings(STOREFRONT_PAGE_SIZE=size):
+            counts[size] = queries(client, "/san-pham/?stars=3&stars=4&stars=5&point=muong-ang")
+            page = client.get("/san-pham/").content.decode()
+            assert page.count('<li class="card">') == size
+    assert counts[2] == counts[12]
+    assert counts[12] <= 14, counts
+
+
+def test_home_and_search_query_counts_do_not_grow_with_the_catalogue(client, products):
+    products(3)
+    client.get("/tim-kiem/?q=che")  # the embedded index catches up with the new products first
+    home_small, search_small = queries(client, "/"), queries(client, "/tim-kiem/?q=che")
+    products(9)
+    client.get("/tim-kiem/?q=che")
+    assert queries(client, "/") == home_small
+    assert queries(client, "/tim-kiem/?q=che") == search_small
+
+
+def test_product_page_query_count_does_not_grow_with_variants_or_points(client, make_product, sales_point):
+    product = make_product("Mật ong thử", stock={sales_point: 3})
+    path = f"/san-pham/{product.slug}/"
+    before = queries(client, path)
+    for i in range(5):
+        variant = ProductVariant.objects.create(product=product, sku=f"EXTRA-{i}", name=f"Hũ {i}", price_vnd=10_000 * (i + 1))
+        Stock.objects.create(variant=variant, sales_point=sales_point, quantity_on_hand=i)
+    assert queries(client, path) == before
+
+
+def _static_bytes(page: str) -> int:
+    total = 0
+    for path in re.findall(r'(?:href|src)="/static/([^"]+\.(?:css|js))"', page):
+        found = finders.find(path)
+        total += Path(found).stat().st_size
+    return total
+
+
+def test_home_weighs_under_150_kb_and_a_product_page_under_100_kb(client, products, sales_point):
+    made = products(24)
+    home = client.get("/").content.decode()
+    product = client.get(f"/san-pham/{made[0].slug}/").content.decode()
+    assert _static_bytes(home) > 1000  # the stylesheet and the script are counted
+    home_bytes = len(home.encode()) + _static_bytes(home)
+    product_bytes = len(product.encode()) + _static_bytes(product)
+    assert home_bytes <= 150 * 1024, home_bytes
+    assert product_bytes <= 100 * 1024, product_bytes
+
+
+def _png(width=900, height=900) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 160, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_product_photos_have_srcset_sizes_and_lazy_loading(client, make_product, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    product = make_product("Mật ong có ảnh")
+    add_product_image(product=product, data=_png(), filename="a.png", alt="Hũ mật ong", alt_en="A jar of honey")
+    add_product_image(product=product, data=_png(), filename="b.png", alt="Mặt sau", position=1)
+    page = client.get(f"/san-pham/{product.slug}/").content.decode()
+    images = re.findall(r"<img [^>]+>", page)
+    assert len(images) == 2
+    assert all("srcset=" in i and " 320w" in i and "sizes=" in i and "width=" in i for i in images)
+    assert 'fetchpriority="high"' in images[0] and 'loading="lazy"' in images[1]
+    assert 'alt="Hũ mật ong"' in images[0]
+    assert 'alt="A jar of honey"' in client.get(f"/en/products/{product.slug}/").content.decode()
+    card = re.findall(r"<img [^>]+>", client.get("/san-pham/").content.decode())
+    assert card and 'loading="lazy"' in card[0] and "srcset=" in card[0]
+
+
+def test_static_files_are_fingerprinted_and_compressed_when_debug_is_off(client, make_product, tmp_path):
+    storage = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    with override_settings(STATIC_ROOT=tmp_path, STORAGES=storage):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        hashed = sorted(p.name for p in (tmp_path / "storefront").iterdir())
+        assert any(re.fullmatch(r"site\.[0-9a-f]{12}\.css", n) for n in hashed), hashed
+        assert any(re.fullmatch(r"site\.[0-9a-f]{12}\.css\.gz", n) for n in hashed), hashed
+        assert any(re.fullmatch(r"site\.[0-9a-f]{12}\.js", n) for n in hashed), hashed
+        page = client.get("/").content.decode()
+        assert re.search(r'href="/static/storefront/site\.[0-9a-f]{12}\.css"', page)
+        assert re.search(r'src="/static/storefront/site\.[0-9a-f]{12}\.js"', page)
+
+
+def test_templates_are_compiled_once_and_cached():
+    loaders = engines["django"].engine.template_loaders
+    assert loaders[0].__class__.__module__ == "django.template.loaders.cached"
+
+
+def test_english_catalogue_is_complete_and_compiled():
+    with open(LOCALE / "en" / "LC_MESSAGES" / "django.po", "rb") as f:
+        catalog = read_po(f)
+    untranslated = [m.id for m in catalog if m.id and not (m.string if isinstance(m.string, str) else all(m.string))]
+    assert untranslated == []
+    with open(LOCALE / "en" / "LC_MESSAGES" / "django.mo", "rb") as f:
+        compiled = gettext.GNUTranslations(f)
+    for message in catalog:
+        if message.id and isinstance(message.id, str):
+            assert compiled.gettext(message.id) == message.string, f"django.mo is stale: run pybabel compile ({message.id})"
+
+
+def test_every_template_string_is_in_the_english_catalogue():
+    with open(LOCALE / "en" / "LC_MESSAGES" / "django.po", "rb") as f:
+        known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    templates = Path(settings.BASE_DIR) / "storefront" / "templates"
+    missing = []
+    for path in templates.rglob("*.html"):
+        text = path.read_text("utf-8")
+        for found in re.findall(r'{% translate "([^"]+)"', text) + re.findall(r"{% translate '([^']+)'", text):
+            if found not in known:
+                missing.append((path.name, found))
+    assert missing == []

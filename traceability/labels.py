@@ -1,0 +1,211 @@
+"""A4 label sheets (reportlab): 3 × 8 labels of 70 × 37 mm.
+
+Each label carries the product name, the lot, the expiry date, the OCOP
+stars only while the certificate is valid, the QR code and its short text
+code (for typing when the QR will not scan). QR codes are drawn as vectors
+(one path of row runs per code), so they stay sharp on any printer and a
+1,000-label PDF takes a few seconds.
+"""
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as pdf_canvas
+
+from catalog import certification
+from shop.text import fold
+from traceability import codes, qr
+
+COLUMNS, ROWS = 3, 8
+LABEL_W, LABEL_H = 70 * mm, 37.125 * mm
+PADDING = 2 * mm
+QR_SIDE = LABEL_H - 2 * PADDING  # quiet zone included
+
+_FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/dejavu",
+    "/usr/share/fonts/dejavu-sans-fonts",
+    "/usr/share/fonts/TTF",
+    "/usr/local/share/fonts/dejavu",
+    "/opt/homebrew/share/fonts",
+)
+
+
+@dataclass(frozen=True)
+class Label:
+    title: str
+    subtitle: str
+    lot: str
+    expiry: datetime.date | None
+    stars: int | None
+    url: str
+    code: str  # the short text code printed under the QR
+
+
+@lru_cache(maxsize=1)
+def _fonts() -> tuple[str, str, bool]:
+    """(regular, bold, unicode): DejaVu Sans when installed (full Vietnamese),
+    else Helvetica with the text folded to plain ASCII."""
+    for folder in _FONT_DIRS:
+        try:
+            pdfmetrics.registerFont(TTFont("OcopSans", f"{folder}/DejaVuSans.ttf"))
+            try:
+                pdfmetrics.registerFont(TTFont("OcopSans-Bold", f"{folder}/DejaVuSans-Bold.ttf"))
+                bold = "OcopSans-Bold"
+            except Exception:  # noqa: BLE001 - a missing bold face is not fatal
+                bold = "OcopSans"
+            return "OcopSans", bold, True
+        except Exception:  # noqa: BLE001 - try the next folder
+            continue
+    return "Helvetica", "Helvetica-Bold", False
+
+
+def _text(value: str) -> str:
+    return value if _fonts()[2] else fold(value)
+
+
+def labels_for_batch(batch, serials: Iterable[str] | None = None, copies: int = ROWS * COLUMNS,
+                     day: datetime.date | None = None) -> list[Label]:
+    """One label per serial, or `copies` lot-level labels when no serials are given."""
+    product = batch.variant.product
+    cert = certification.displayable(product.certifications.all(), day)
+    stars = cert.stars if cert else None
+    common = {
+        "title": product.name,
+        "subtitle": batch.variant.name,
+        "lot": batch.lot_code,
+        "expiry": batch.expiry_date,
+        "stars": stars,
+    }
+    if serials is None:
+        url = codes.link_for_batch(batch)
+        return [Label(url=url, code=codes.pretty(batch.short_code), **common)] * copies
+    return [Label(url=codes.link_for_serial(batch, s), code=codes.pretty(s), **common) for s in serials]
+
+
+def _qr_path(c, url: str, x: float, y: float, side: float) -> None:
+    """The QR as one filled path of row runs, in module units (integers), so
+    a sheet of a thousand codes is written quickly."""
+    matrix = qr.make(url, mask=qr.LABEL_MASK).matrix
+    n = len(matrix) + 2 * qr.QUIET_ZONE
+    ops = []
+    for row_index, row in enumerate(matrix):
+        top = n - (row_index + qr.QUIET_ZONE + 1)
+        start = None
+        for col, dark in enumerate((*row, 0)):
+            if dark and start is None:
+                start = col
+            elif not dark and start is not None:
+                ops.append(f"{start + qr.QUIET_ZONE} {top} {col - start} 1 re")
+                start = None
+    c.saveState()
+    c.translate(x, y)
+    c.scale(side / n, side / n)
+    c.setFillColorRGB(0, 0, 0)
+    # reportlab has no public call for raw path operators; its own modules append to _code the same way.
+    c._code.append(" ".join(ops) + " f")
+    c.restoreState()
+
+
+def _wrap(text: str, font: str, size: float, width: float, max_lines: int) -> list[str]:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        candidate = f"{line} {word}".strip()
+        if pdfmetrics.stringWidth(candidate, font, size) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = word
+        if len(lines) == max_lines:
+            break
+    if line and len(lines) < max_lines:
+        lines.append(line)
+    if len(lines) == max_lines and " ".join(lines) != " ".join(words):
+        while lines[-1] and pdfmetrics.stringWidth(lines[-1] + "…", font, size) > width:
+            lines[-1] = lines[-1][:-1]
+        lines[-1] += "…"
+    return lines
+
+
+def _draw_label(c, label: Label, x: float, y: float, forms: dict) -> None:
+    regular, bold, _ = _fonts()
+    qr_x, qr_y = x + PADDING, y + PADDING
+    if label.url in forms:
+        c.saveState()
+        c.translate(qr_x, qr_y)
+        c.doForm(forms[label.url])
+        c.restoreState()
+    else:
+        _qr_path(c, label.url, qr_x, qr_y, QR_SIDE)
+    tx = qr_x + QR_SIDE + 1.5 * mm
+    width = x + LABEL_W - PADDING - tx
+    ty = y + LABEL_H - PADDING - 3 * mm
+    for line in _wrap(_text(label.title), bold, 7.5, width, 2):
+        c.setFont(bold, 7.5)
+        c.drawString(tx, ty, line)
+        ty -= 3.2 * mm
+    c.setFont(regular, 6.5)
+    for line in _wrap(_text(label.subtitle), regular, 6.5, width, 1):
+        c.drawString(tx, ty, line)
+        ty -= 3 * mm
+    c.drawString(tx, ty, _text(f"Lô / Lot: {label.lot}"))
+    ty -= 3 * mm
+    if label.expiry:
+        c.drawString(tx, ty, _text(f"HSD / EXP: {label.expiry:%d/%m/%Y}"))
+        ty -= 3 * mm
+    if label.stars:
+        c.setFont(bold, 7)
+        mark = "★" * label.stars if _fonts()[2] else "*" * label.stars
+        c.drawString(tx, ty, f"OCOP {mark}")
+        ty -= 3 * mm
+    c.setFont(regular, 5.5)
+    for line in _wrap(_text("Quét để kiểm tra / Scan to verify"), regular, 5.5, width, 1):
+        c.drawString(tx, y + PADDING + 3.5 * mm, line)
+    c.setFont("Courier-Bold", 7)
+    c.drawString(tx, y + PADDING, label.code)
+
+
+def render(labels: list[Label], out, title: str = "OCOP Điện Biên — tem truy xuất") -> int:
+    """Write the sheets to `out` (a path or a binary file); returns the page count."""
+    c = pdf_canvas.Canvas(out, pagesize=A4, pageCompression=1)
+    c.setTitle(title)
+    c.setAuthor("OCOP Điện Biên")
+    page_w, page_h = A4
+    margin_x = (page_w - COLUMNS * LABEL_W) / 2
+    margin_y = (page_h - ROWS * LABEL_H) / 2
+    forms: dict[str, str] = {}
+    for url, uses in Counter(label.url for label in labels).items():
+        if uses < 2:
+            continue
+        name = f"qr{len(forms)}"
+        c.beginForm(name)
+        _qr_path(c, url, 0, 0, QR_SIDE)
+        c.endForm()
+        forms[url] = name
+    per_page = COLUMNS * ROWS
+    pages = 0
+    for index, label in enumerate(labels):
+        slot = index % per_page
+        if slot == 0 and index:
+            c.showPage()
+        if slot == 0:
+            pages += 1
+        col, row = slot % COLUMNS, slot // COLUMNS
+        x = margin_x + col * LABEL_W
+        y = page_h - margin_y - (row + 1) * LABEL_H
+        _draw_label(c, label, x, y, forms)
+    if not labels:
+        c.drawString(margin_x, page_h / 2, _text("Không có tem nào để in."))
+        pages = 1
+    c.showPage()
+    c.save()
+    return pages

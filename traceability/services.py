@@ -1,0 +1,353 @@
+"""Traceability writes and the resolution of a code, as plain functions.
+
+GraphQL, views, admin actions, commands and the demo loader all call these;
+validation is inside, errors are ShopError with both languages. `by` is the
+acting user (checked against traceability.permissions) or None for the
+system itself (commands, the demo loader).
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from catalog.gtin import validate_gtin
+from catalog.models import Product, ProductVariant
+from shop.errors import ShopError
+from traceability import codes, scans, vocabulary
+from traceability.codes import Kind
+from traceability.models import Batch, ItemSerial, ProblemReport, TraceEvent
+from traceability.permissions import require_manager
+from traceability.verdicts import Facts, Verdict, decide
+
+logger = logging.getLogger(__name__)
+
+MAX_MINT = 1_000_000
+MINT_BATCH_SIZE = 5_000
+BATCH_RELATED = (
+    "variant__product__producer__district",
+    "variant__product__producer__commune",
+    "variant__product__producer__former_commune__successor",
+    "variant__product__district",
+    "variant__product__commune__successor",
+    "variant__product__commune__district",
+    "origin_commune__district",
+    "origin_commune__successor",
+)
+LOOKUP_RELATED = ("batch__variant__product",)
+
+
+# -- finding things ---------------------------------------------------------------------
+
+def find_variant(*, variant_id: int | None = None, gtin: str | None = None, sku: str | None = None) -> ProductVariant:
+    variants = ProductVariant.objects.select_related("product__producer")
+    if gtin:
+        try:
+            gtin = validate_gtin(gtin)
+        except ValidationError as exc:
+            raise ShopError(
+                exc.code or "gtin", exc.messages[0],
+                "The GTIN is not valid (8, 12, 13 or 14 digits with a correct GS1 check digit); check the barcode.",
+                field="gtin",
+            ) from exc
+        variant = variants.filter(gtin=gtin).first()
+    elif sku:
+        variant = variants.filter(sku=sku.strip().upper()).first() or variants.filter(sku=sku.strip()).first()
+    elif variant_id:
+        variant = variants.filter(pk=variant_id).first()
+    else:
+        variant = None
+    if variant is None:
+        raise ShopError(
+            "variant_not_found", "Không tìm thấy quy cách sản phẩm này; hãy kiểm tra mã.",
+            "No product variant matches; check the ID, GTIN or SKU.", field="variantId",
+        )
+    return variant
+
+
+def find_batch(lot_code: str, *, gtin: str | None = None, sku: str | None = None) -> Batch:
+    """A lot by its printed code; with several variants using the same code,
+    the GTIN or SKU tells them apart."""
+    batches = Batch.objects.select_related(*BATCH_RELATED).filter(lot_code=(lot_code or "").strip().upper())
+    if gtin or sku:
+        batches = batches.filter(variant=find_variant(gtin=gtin, sku=sku))
+    found = list(batches[:2])
+    if not found:
+        raise ShopError("batch_not_found", f"Không có lô {lot_code}.", f"There is no lot {lot_code}.", field="batch")
+    if len(found) > 1:
+        raise ShopError(
+            "batch_ambiguous", f"Nhiều sản phẩm có lô {lot_code}; hãy cho thêm GTIN hoặc SKU.",
+            f"Several products have a lot {lot_code}; give the GTIN or SKU too.", field="batch",
+        )
+    return found[0]
+
+
+# -- lots -------------------------------------------------------------------------------
+
+def _clean_documents(documents) -> list[dict]:
+    cleaned = []
+    for doc in documents or []:
+        title = str((doc.get("title") if isinstance(doc, dict) else doc) or "").strip()[:200]
+        url = str((doc.get("url") if isinstance(doc, dict) else "") or "").strip()[:500]
+        if url and not url.startswith(("https://", "http://")):
+            raise ShopError(
+                "document_url", "Đường dẫn hồ sơ chất lượng phải bắt đầu bằng https://.",
+                "A quality document link must start with https://.", field="qualityDocuments",
+            )
+        if title:
+            cleaned.append({"title": title, "url": url})
+    return cleaned
+
+
+@transaction.atomic
+def create_batch(*, variant: ProductVariant, lot_code: str, production_date: datetime.date, quantity: int,
+                 expiry_date: datetime.date | None = None, origin_commune=None, raw_materials: str = "",
+                 raw_materials_en: str = "", quality_documents=None, by=None) -> Batch:
+    require_manager(by, variant.product.producer_id)
+    try:
+        lot_code = codes.normalize_lot_code(lot_code)
+    except ValidationError as exc:
+        raise ShopError(
+            "lot_code", exc.messages[0],
+            "A lot code has unaccented letters, digits and dashes only, at most 20 characters.", field="lotCode",
+        ) from exc
+    if variant.gtin:
+        validate_gtin(variant.gtin)  # a stored GTIN is valid; anything else is a bug to surface
+    if quantity is None or quantity < 1:
+        raise ShopError("quantity", "Số lượng của lô phải ít nhất là 1.", "A lot's quantity must be at least 1.",
+                        field="quantity")
+    if production_date > timezone.localdate() + datetime.timedelta(days=1):
+        raise ShopError("production_date", "Ngày sản xuất không thể ở tương lai.",
+                        "The production date cannot be in the future.", field="productionDate")
+    if expiry_date and expiry_date < production_date:
+        raise ShopError("expiry_date", "Hạn sử dụng phải sau ngày sản xuất.",
+                        "The expiry date must be after the production date.", field="expiryDate")
+    if Batch.objects.filter(variant=variant, lot_code=lot_code).exists():
+        raise ShopError("lot_exists", f"Quy cách này đã có lô {lot_code}; hãy dùng số lô khác.",
+                        f"This variant already has a lot {lot_code}; use another lot code.", field="lotCode")
+    batch = Batch(
+        variant=variant, lot_code=lot_code, production_date=production_date, expiry_date=expiry_date,
+        quantity=quantity, origin_commune=origin_commune, raw_materials=raw_materials.strip(),
+        raw_materials_en=raw_materials_en.strip(), quality_documents=_clean_documents(quality_documents),
+        created_by=by if getattr(by, "pk", None) else None,
+    )
+    for _ in range(20):  # 2^25 short codes: a clash is rare, a retry settles it
+        batch.short_code = codes.new_lot_short_code()
+        if not Batch.objects.filter(short_code=batch.short_code).exists():
+            break
+    batch.save()
+    return batch
+
+
+@transaction.atomic
+def add_event(*, batch: Batch, biz_step: str, event_time: datetime.datetime, description: str = "",
+              description_en: str = "", place: str = "", place_en: str = "", sales_point=None, commune=None,
+              disposition: str = "", quantity=None, uom: str = "", action: str | None = None, by=None) -> TraceEvent:
+    require_manager(by, batch.variant.product.producer_id)
+    step = vocabulary.biz_step_value(biz_step)
+    if step is None:
+        raise ShopError(
+            "biz_step", "Bước nghiệp vụ không hợp lệ; dùng một bước CBV (vd. packing, shipping) hoặc harvesting.",
+            "Unknown business step; use a CBV step (e.g. packing, shipping) or harvesting.", field="bizStep",
+        )
+    disposition_value = vocabulary.disposition_value(disposition)
+    if disposition_value is None:
+        raise ShopError("disposition", "Tình trạng không thuộc bộ từ vựng CBV.",
+                        "The disposition is not a CBV disposition.", field="disposition")
+    if event_time is None or timezone.is_naive(event_time):
+        raise ShopError("event_time", "Thời điểm cần có múi giờ (vd. 2026-03-01T08:00:00+07:00).",
+                        "The event time needs a time-zone offset (e.g. 2026-03-01T08:00:00+07:00).", field="eventTime")
+    if event_time > timezone.now() + datetime.timedelta(minutes=10):
+        raise ShopError("event_time", "Thời điểm của sự kiện không thể ở tương lai.",
+                        "An event cannot happen in the future.", field="eventTime")
+    if uom and not (2 <= len(uom) <= 3 and uom.isalnum() and uom.upper() == uom):
+        raise ShopError("uom", "Đơn vị theo mã UN/CEFACT, vd. KGM, LTR, H87.",
+                        "Units are UN/CEFACT codes such as KGM, LTR, H87.", field="uom")
+    offset = event_time.utcoffset() or datetime.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    tz_offset = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    first_step = step in ("commissioning", vocabulary.harvesting_uri())
+    return TraceEvent.objects.create(
+        batch=batch, action=action or ("ADD" if first_step else "OBSERVE"), biz_step=step,
+        disposition=disposition_value, event_time=event_time, event_timezone_offset=tz_offset,
+        sales_point=sales_point, commune=commune, place=place.strip()[:200], place_en=place_en.strip()[:200],
+        description=description.strip()[:500], description_en=description_en.strip()[:500],
+        quantity=quantity, uom=uom, created_by=by if getattr(by, "pk", None) else None,
+    )
+
+
+@transaction.atomic
+def recall_batch(*, batch: Batch, reason: str, by=None, now: datetime.datetime | None = None) -> Batch:
+    """Recall a lot: every code of it shows a red warning with the reason."""
+    require_manager(by, batch.variant.product.producer_id)
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ShopError("reason", "Hãy ghi rõ lý do thu hồi (ít nhất 5 ký tự): người mua sẽ đọc nó.",
+                        "State the reason for the recall (at least 5 characters): buyers will read it.", field="reason")
+    batch = Batch.objects.select_for_update(of=("self",)).select_related(*BATCH_RELATED).get(pk=batch.pk)
+    if batch.is_recalled:
+        raise ShopError("already_recalled", "Lô này đã bị thu hồi.", "This lot is already recalled.", field="batchId")
+    now = now or timezone.now()
+    batch.status, batch.recalled_at, batch.recall_reason = Batch.Status.RECALLED, now, reason[:500]
+    batch.save(update_fields=["status", "recalled_at", "recall_reason"])
+    TraceEvent.objects.create(
+        batch=batch, action="OBSERVE", biz_step="holding", disposition="recalled", event_time=now,
+        event_timezone_offset="+07:00", description=f"Thu hồi lô: {reason}"[:500],
+        description_en=f"Lot recalled: {reason}"[:500], created_by=by if getattr(by, "pk", None) else None,
+    )
+    return batch
+
+
+def mint_serials(*, batch: Batch, count: int, by=None) -> list[str]:
+    """`count` new signed serials for a lot, in bulk (100,000 take seconds)."""
+    require_manager(by, batch.variant.product.producer_id)
+    if not 1 <= count <= MAX_MINT:
+        raise ShopError("count", f"Số mã cần tạo phải từ 1 đến {MAX_MINT:,}.",
+                        f"The number of codes must be between 1 and {MAX_MINT:,}.", field="count")
+    if batch.is_recalled:
+        raise ShopError("recalled", "Lô đã bị thu hồi: không in thêm tem.", "The lot is recalled: no new labels.",
+                        field="batch")
+    table = ItemSerial._meta.db_table
+    sql = f'INSERT INTO "{table}" ("batch_id", "serial", "created_at") VALUES (?, ?, ?)'
+    for _ in range(5):
+        serials = codes.new_serials(count)
+        created = connection.ops.adapt_datetimefield_value(timezone.now())
+        try:
+            # One prepared INSERT run over the rows in chunks: model instances and
+            # bulk_create's SQL building cost more than the database for 100,000 rows.
+            with transaction.atomic(), connection.cursor() as cursor:
+                if connection.vendor == "postgresql":  # COPY: the fastest way in, by far
+                    with cursor.cursor.copy(f'COPY "{table}" ("batch_id", "serial", "created_at") FROM STDIN') as copy:
+                        for serial in serials:
+                            copy.write_row((batch.pk, serial, created))
+                elif connection.vendor == "sqlite":  # the driver's own executemany, one prepared statement
+                    for start in range(0, count, MINT_BATCH_SIZE):
+                        chunk = serials[start : start + MINT_BATCH_SIZE]
+                        cursor.cursor.executemany(sql, [(batch.pk, s, created) for s in chunk])
+                else:
+                    ItemSerial.objects.bulk_create(
+                        (ItemSerial(batch=batch, serial=s) for s in serials), batch_size=MINT_BATCH_SIZE)
+            return serials
+        except IntegrityError:  # a 50-bit clash with an existing serial: draw again
+            logger.warning("serial clash while minting for lot %s; retrying", batch.pk)
+    raise ShopError("mint_failed", "Không tạo được mã; hãy thử lại.", "Could not mint codes; try again.")
+
+
+# -- resolving a code ---------------------------------------------------------------------
+
+@dataclass
+class TraceOutcome:
+    verdict: Verdict
+    reason: str = ""
+    parsed: codes.Parsed | None = None
+    batch: Batch | None = None
+    serial: ItemSerial | None = None
+    product: Product | None = None
+    scan_count: int | None = None  # scans of this code, this one included
+    first_scanned_at: datetime.datetime | None = None
+    digital_link: str | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.batch is not None
+
+
+def _lookup(parsed: codes.Parsed) -> TraceOutcome:
+    """The database side: what the code names, without logging anything."""
+    out = TraceOutcome(verdict=Verdict.UNKNOWN, parsed=parsed)
+    if parsed.kind == Kind.SHORT_LOT and parsed.signature_ok:
+        out.batch = Batch.objects.select_related(*BATCH_RELATED).filter(short_code=parsed.short).first()
+    elif parsed.kind == Kind.SERIAL and parsed.signature_ok:
+        # The hot path of the trace page: a small join. The page's other facts
+        # (producer, places) are loaded lazily, and cached by the page.
+        item = ItemSerial.objects.select_related(*LOOKUP_RELATED).filter(serial=parsed.serial).first()
+        if item is not None:
+            batch = item.batch
+            if parsed.gtin and (batch.variant.gtin != parsed.gtin or batch.lot_code != parsed.lot):
+                # A genuine serial printed under another product or lot: a copy.
+                out.product = batch.variant.product if batch.variant.gtin == parsed.gtin else None
+                out.reason = "serial_mismatch"
+                return out
+            out.serial, out.batch = item, batch
+    elif parsed.kind in (Kind.LOT, Kind.PRODUCT):
+        variant = ProductVariant.objects.select_related("product").filter(gtin=parsed.gtin).first()
+        if variant is not None:
+            out.product = variant.product
+            if parsed.kind == Kind.LOT:
+                out.batch = Batch.objects.select_related(*BATCH_RELATED).filter(
+                    variant=variant, lot_code=parsed.lot).first()
+    if out.batch is not None:
+        out.product = out.batch.variant.product
+        out.digital_link = (codes.link_for_serial(out.batch, out.serial.serial) if out.serial
+                            else codes.link_for_batch(out.batch))
+    return out
+
+
+def trace_code(text: str, *, client: str, channel: str = "page", latitude=None, longitude=None,
+               now: datetime.datetime | None = None) -> TraceOutcome:
+    """Resolve a code and log the scan. Never raises for bad input: a code
+    that is not ours gets UNKNOWN or NOT_AUTHENTIC."""
+    now = now or timezone.now()
+    parsed = codes.parse(text)
+    out = _lookup(parsed)
+    if parsed.error == "bad_check_digit":
+        out.reason = "bad_check_digit"
+    lat, lon = scans.coarse(latitude, longitude) if latitude is not None and longitude is not None else (None, None)
+    code = parsed.code or (text or "")[:64]
+    batch, serial = out.batch, out.serial
+    state = scans.client_state(client, code, now)
+    history = scans.history(
+        batch_id=batch.pk if batch else None, serial_id=serial.pk if serial else None, now=now, before=state.repeat_at
+    )
+    decision = decide(Facts(
+        signature_ok=parsed.signature_ok if out.reason != "serial_mismatch" else False,
+        found=batch is not None,
+        recalled=bool(batch and batch.is_recalled),
+        is_serial=serial is not None,
+        lot_quantity=batch.quantity if batch else 0,
+        earlier_count=history.count,
+        recent=history.recent,
+        now=now,
+        latitude=float(lat) if lat is not None else None,
+        longitude=float(lon) if lon is not None else None,
+    ))
+    out.verdict, out.reason = decision.verdict, out.reason or decision.reason
+    if batch is not None and not history.available and out.verdict == Verdict.AUTHENTIC_FIRST_SCAN:
+        # The log could not be read: genuine, but we cannot say it is the first scan.
+        out.verdict = Verdict.AUTHENTIC_SEEN_BEFORE
+    if history.available and batch is not None:
+        out.scan_count = history.count + 1
+        out.first_scanned_at = history.first_at or state.repeat_at or now
+    scans.record(
+        state=state, code=code, client=client, verdict=out.verdict.value, channel=channel, now=now,
+        batch_id=batch.pk if batch else None, serial_id=serial.pk if serial else None, latitude=lat, longitude=lon,
+    )
+    return out
+
+
+# -- reports from buyers ----------------------------------------------------------------
+
+def report_problem(*, code: str, kind: str, message: str, contact: str = "", client: str) -> ProblemReport:
+    message = (message or "").strip()
+    if len(message) < 5:
+        raise ShopError("message", "Hãy mô tả vấn đề (ít nhất 5 ký tự).", "Describe the problem (at least 5 characters).",
+                        field="message")
+    if kind not in ProblemReport.Kind.values:
+        kind = ProblemReport.Kind.OTHER
+    since = timezone.now() - datetime.timedelta(days=1)
+    if ProblemReport.objects.filter(client_hash=client, created_at__gte=since).count() >= \
+            settings.TRACE_REPORTS_PER_CLIENT_PER_DAY:
+        raise ShopError("too_many_reports", "Bạn đã gửi nhiều phản ánh hôm nay; hãy gọi điện cho trung tâm OCOP.",
+                        "You have sent many reports today; please call the OCOP centre.")
+    parsed = codes.parse(code)
+    batch = _lookup(parsed).batch if parsed.kind != Kind.INVALID else None
+    return ProblemReport.objects.create(
+        code=(parsed.code or code or "")[:64], batch=batch, kind=kind, message=message[:2000],
+        contact=(contact or "").strip()[:200], client_hash=client,
+    )
