@@ -165,6 +165,9 @@ class DemoLoader:
     def load_classification(self):
         tree = json.loads(CLASSIFICATION.read_text("utf-8"))
         decision = tree["decision"]
+        codes = [n["code"] for g in tree["groups"] for n in [g, *g["subgroups"], *(s for sg in g["subgroups"] for s in sg["sets"])]]
+        if len(codes) != len(set(codes)):  # a reused code would make a node its own ancestor
+            raise ValueError(f"duplicate classification codes: {sorted({c for c in codes if codes.count(c) > 1})}")
 
         def upsert(node, level, parent, position):
             group, _ = ProductGroup.objects.update_or_create(

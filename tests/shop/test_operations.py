@@ -185,3 +185,21 @@ def test_compose_declares_every_service_the_settings_expect():
     client_major = pinned.split("==")[1].split(".")[0]
     assert services["elasticsearch"]["image"].rsplit(":", 1)[1].split(".")[0] == client_major
     assert set(compose["volumes"]) >= {"pgdata", "esdata", "redisdata", "media"}
+
+
+def test_beat_schedule_names_tasks_that_exist():
+    from django.conf import settings
+
+    from shop.celery import app
+
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks, entry["task"]
+
+
+def test_certificate_expiry_notice_mails_the_province(demo, mailoutbox):
+    from catalog.tasks import notify_expiring_certificates
+
+    assert notify_expiring_certificates() >= 4
+    assert mailoutbox and "tinh@ocop-dienbien.example" in mailoutbox[0].to
+    assert "Chẳm chéo M'Then" in mailoutbox[0].body
