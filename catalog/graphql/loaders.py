@@ -1,7 +1,6 @@
-from collections import defaultdict
 
 from catalog.models import Certification, ProductImage, ProductVariant, Stock
-from shop.graphql.loaders import BatchLoader, prime_all
+from shop.graphql.loaders import BatchLoader, group_by, prime_all
 
 
 class CertificationsByProduct(BatchLoader):
@@ -9,10 +8,7 @@ class CertificationsByProduct(BatchLoader):
     many = True
 
     def batch_load(self, keys):
-        found = defaultdict(list)
-        for cert in Certification.objects.filter(product_id__in=keys):
-            found[cert.product_id].append(cert)
-        return found
+        return group_by(Certification.objects.filter(product_id__in=keys), "product_id")
 
 
 class VariantsByProduct(BatchLoader):
@@ -20,10 +16,8 @@ class VariantsByProduct(BatchLoader):
     many = True
 
     def batch_load(self, keys):
-        found = defaultdict(list)
         variants = list(ProductVariant.objects.filter(product_id__in=keys, is_published=True))
-        for variant in variants:
-            found[variant.product_id].append(variant)
+        found = group_by(variants, "product_id")
         prime_all(self.context, "variant", [v.pk for v in variants])
         return found
 
@@ -33,10 +27,7 @@ class ImagesByProduct(BatchLoader):
     many = True
 
     def batch_load(self, keys):
-        found = defaultdict(list)
-        for image in ProductImage.objects.filter(product_id__in=keys):
-            found[image.product_id].append(image)
-        return found
+        return group_by(ProductImage.objects.filter(product_id__in=keys), "product_id")
 
 
 class StockByVariant(BatchLoader):
@@ -44,8 +35,6 @@ class StockByVariant(BatchLoader):
     many = True
 
     def batch_load(self, keys):
-        found = defaultdict(list)
         stocks = Stock.objects.filter(variant_id__in=keys, sales_point__is_active=True).select_related("sales_point__district")
-        for stock in stocks:
-            found[stock.variant_id].append(stock)
+        found = group_by(stocks, "variant_id")
         return found

@@ -1,9 +1,8 @@
 """Batch loaders of orders: a list primes them with its page's keys, so its
 query count does not grow with its length."""
-from collections import defaultdict
 
 from orders.models import Fulfillment, FulfillmentLine, Order, OrderEvent, OrderLine
-from shop.graphql.loaders import BatchLoader
+from shop.graphql.loaders import BatchLoader, group_by
 from shop.models import SalesPoint
 
 
@@ -12,10 +11,7 @@ class OrderLinesByOrder(BatchLoader):
     many = True
 
     def batch_load(self, keys):
-        found = defaultdict(list)
-        for line in OrderLine.objects.filter(order_id__in=keys):
-            found[line.order_id].append(line)
-        return found
+        return group_by(OrderLine.objects.filter(order_id__in=keys), "order_id")
 
 
 class FulfillmentsByOrder(BatchLoader):
@@ -23,10 +19,8 @@ class FulfillmentsByOrder(BatchLoader):
     many = True
 
     def batch_load(self, keys):
-        found = defaultdict(list)
         rows = list(Fulfillment.objects.filter(order_id__in=keys).order_by("id"))
-        for f in rows:
-            found[f.order_id].append(f)
+        found = group_by(rows, "order_id")
         from shop.graphql.loaders import prime_all
 
         prime_all(self.context, "fulfillment", [f.pk for f in rows])
@@ -39,10 +33,7 @@ class EventsByOrder(BatchLoader):
     many = True
 
     def batch_load(self, keys):
-        found = defaultdict(list)
-        for event in OrderEvent.objects.filter(order_id__in=keys).select_related("fulfillment").order_by("created_at", "id"):
-            found[event.order_id].append(event)
-        return found
+        return group_by(OrderEvent.objects.filter(order_id__in=keys).select_related("fulfillment").order_by("created_at", "id"), "order_id")
 
 
 class LinesByFulfillment(BatchLoader):
@@ -50,10 +41,7 @@ class LinesByFulfillment(BatchLoader):
     many = True
 
     def batch_load(self, keys):
-        found = defaultdict(list)
-        for line in FulfillmentLine.objects.filter(fulfillment_id__in=keys).select_related("order_line"):
-            found[line.fulfillment_id].append(line)
-        return found
+        return group_by(FulfillmentLine.objects.filter(fulfillment_id__in=keys).select_related("order_line"), "fulfillment_id")
 
 
 class OrderById(BatchLoader):

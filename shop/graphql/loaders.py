@@ -58,3 +58,11 @@ def prime_all(context, key_kind: str, keys) -> None:
     keys = list(keys)
     for loader_cls in _KEYED[key_kind]:
         loader_cls.of(context).prime(keys)
+
+
+def group_by(rows, attr: str) -> dict:
+    """{row.<attr>: [rows…]} — the usual shape of a `many` loader's result."""
+    found = defaultdict(list)
+    for row in rows:
+        found[getattr(row, attr)].append(row)
+    return found
