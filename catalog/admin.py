@@ -2,10 +2,20 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from catalog import certification
+from catalog import certification, holds
 from catalog.forms import ProductImageForm
-from catalog.models import Certification, Producer, Product, ProductGroup, ProductImage, ProductVariant, Stock
+from catalog.models import (
+    Certification,
+    Producer,
+    Product,
+    ProductGroup,
+    ProductImage,
+    ProductVariant,
+    SaleHold,
+    Stock,
+)
 from catalog.selectors import with_current_stars
+from shop.errors import ShopError
 
 
 @admin.register(ProductGroup)
@@ -204,3 +214,31 @@ class ProductVariantAdmin(admin.ModelAdmin):
     list_select_related = ["product"]
     inlines = [StockInline]
 
+
+
+@admin.register(SaleHold)
+class SaleHoldAdmin(admin.ModelAdmin):
+    """Holds are placed by other apps (a lot recall); here a province admin
+    lifts one by writing why it is safe to sell again."""
+
+    list_display = ["variant", "reason", "placed_at", "released_at"]
+    list_filter = [("released_at", admin.EmptyFieldListFilter)]
+    search_fields = ["variant__sku", "variant__product__name", "reason"]
+    list_select_related = ["variant__product"]
+    fields = ["variant", "source", "reason", "reason_en", "placed_at", "released_at", "released_by", "release_note"]
+    readonly_fields = ["variant", "source", "reason", "reason_en", "placed_at", "released_at", "released_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        done = obj is not None and obj.released_at is not None
+        return [*self.readonly_fields, "release_note"] if done else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if obj.released_at is not None or not obj.release_note.strip():
+            return
+        try:
+            holds.release_hold(hold_id=obj.pk, user=request.user, note=obj.release_note)
+        except ShopError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)

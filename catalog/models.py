@@ -7,6 +7,7 @@ models hold the data and the constraints the database must refuse.
 """
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
@@ -162,6 +163,40 @@ class ProductVariant(models.Model):
 
         if self.gtin:
             self.gtin = validate_gtin(self.gtin)
+
+
+class SaleHold(models.Model):
+    """A stop on selling one variant, placed by something outside the
+    catalogue (a lot recall, say) and lifted by a person once the cause is
+    dealt with. Stock is not tracked per lot, so a recall cannot tell good
+    units from recalled ones: the variant stays off sale until staff confirm
+    the recalled units are withdrawn."""
+
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="sale_holds")
+    source = models.CharField("nguồn", max_length=60, help_text="Ai đặt lệnh dừng, ví dụ recall:12")
+    reason = models.CharField("lý do", max_length=500)
+    reason_en = models.CharField("lý do (tiếng Anh)", max_length=500, blank=True)
+    placed_at = models.DateTimeField("thời điểm dừng bán", auto_now_add=True)
+    released_at = models.DateTimeField("thời điểm bán lại", null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    release_note = models.CharField("ghi chú khi bán lại", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "lệnh dừng bán"
+        verbose_name_plural = "lệnh dừng bán"
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            # One open hold per cause: placing it twice is a no-op, not a second row.
+            models.UniqueConstraint(
+                fields=["variant", "source"], condition=Q(released_at__isnull=True), name="sale_hold_one_open_per_source"
+            ),
+        ]
+        indexes = [models.Index(fields=["variant"], condition=Q(released_at__isnull=True), name="sale_hold_open")]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id}: {self.reason}"
 
 
 def product_image_path(instance, filename):

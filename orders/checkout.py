@@ -27,7 +27,7 @@ from django.core.validators import validate_email as django_validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog import certification
+from catalog import certification, holds
 from catalog.certification import CertificateStatus
 from catalog.models import Certification, ProductVariant, Stock
 from orders import allocation, events, notifications, routing
@@ -143,6 +143,16 @@ def sellable_variants(variant_ids, *, field: str = "lines", day=None) -> dict[in
                 field=field,
             )
         result[vid] = Sellable(variant, stars)
+    held = holds.open_holds(result)
+    if held:
+        vid, hold = min(held.items())
+        name = result[vid].variant.product
+        raise ShopError(
+            "variant_on_hold",
+            f"{name.name} đang tạm dừng bán ({hold.reason}); hãy bỏ khỏi giỏ hàng.",
+            f"{name.name_en or name.name} is off sale for now ({hold.reason_en or hold.reason}); remove it from the cart.",
+            field=field,
+        )
     return result
 
 

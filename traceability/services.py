@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from catalog import holds
 from catalog.gtin import validate_gtin
 from catalog.models import Product, ProductVariant
 from shop.errors import ShopError
@@ -200,6 +201,12 @@ def recall_batch(*, batch: Batch, reason: str, by=None, now: datetime.datetime |
         batch=batch, action="OBSERVE", biz_step="holding", disposition="recalled", event_time=now,
         event_timezone_offset="+07:00", description=f"Thu hồi lô: {reason}"[:500],
         description_en=f"Lot recalled: {reason}"[:500], created_by=by if getattr(by, "pk", None) else None,
+    )
+    # Stock is not kept per lot, so the shop cannot tell this lot's units from
+    # others: stop selling the variant until the province lifts the hold.
+    holds.place_hold(
+        variant_id=batch.variant_id, source=f"recall:{batch.pk}",
+        reason=f"Lô {batch.lot_code} bị thu hồi: {reason}", reason_en=f"Lot {batch.lot_code} recalled: {reason}",
     )
     return batch
 
