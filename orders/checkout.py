@@ -146,11 +146,11 @@ def sellable_variants(variant_ids, *, field: str = "lines", day=None) -> dict[in
     held = holds.open_holds(result)
     if held:
         vid, hold = min(held.items())
-        name = result[vid].variant.product
+        product = result[vid].variant.product
         raise ShopError(
             "variant_on_hold",
-            f"{name.name} đang tạm dừng bán ({hold.reason}); hãy bỏ khỏi giỏ hàng.",
-            f"{name.name_en or name.name} is off sale for now ({hold.reason_en or hold.reason}); remove it from the cart.",
+            f"{product.name} đang tạm dừng bán ({hold.reason}); hãy bỏ khỏi giỏ hàng.",
+            f"{product.name_en or product.name} is off sale for now ({hold.reason_en or hold.reason}); remove it from the cart.",
             field=field,
         )
     return result
