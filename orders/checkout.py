@@ -30,7 +30,7 @@ from django.utils import timezone
 from catalog import certification, holds
 from catalog.certification import CertificateStatus
 from catalog.models import Certification, ProductVariant, Stock
-from orders import allocation, events, notifications, routing
+from orders import allocation, events, notifications, routing, services
 from orders.models import Checkout, CheckoutLine, DeliveryKind, Order, OrderLine, PaymentMethod
 from shop.errors import ShopError
 from shop.models import Commune, District, SalesPoint
@@ -523,9 +523,7 @@ def _complete_locked(token, payment_method, idempotency_key, user):
     lines = list(checkout.lines.select_related("variant__product").order_by("variant_id"))
     if not lines:
         raise ShopError("empty_checkout", "Giỏ hàng chưa có sản phẩm nào.", "The cart is empty.", field="lines")
-    if not (checkout.email or checkout.phone):
-        raise ShopError("contact_required", "Hãy nhập e-mail hoặc số điện thoại để nhận thông tin đơn hàng.",
-                        "Enter an e-mail or a phone number to hear about your order.", field="email")
+    services.require_contact(email=checkout.email, phone=checkout.phone)
     if not checkout.delivery_kind:
         raise ShopError("delivery_method_required", "Hãy chọn cách nhận hàng trước khi đặt.",
                         "Choose a delivery method before placing the order.", field="deliveryMethod")

@@ -102,6 +102,18 @@ def update_status(*, fulfillment_id: int, status: str, user, note: str = "") -> 
     return fulfillment
 
 
+def cancel_by_staff(*, fulfillment_id: int, reason: str, user) -> Fulfillment:
+    """A sales point cancels its part of an order; the customer is told why, so a reason is required."""
+    reason = " ".join((reason or "").split())
+    if not 3 <= len(reason) <= 300:
+        raise ShopError(
+            "reason_required", "Hãy ghi lý do huỷ (3–300 ký tự), ví dụ “hết hàng, khách đồng ý đổi ngày”.",
+            "Give the reason for cancelling (3–300 characters), e.g. “out of stock, the customer agreed”.",
+            field="note",
+        )
+    return update_status(fulfillment_id=fulfillment_id, status=S.CANCELLED, user=user, note=reason)
+
+
 def _after_cancel(order, fulfillment, user, note):
     """The whole order is cancelled when nothing is left; a card payment is refunded for what was cancelled."""
     from orders import payments

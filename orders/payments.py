@@ -143,14 +143,22 @@ def refund_after_commit(order, amount_vnd, *, reason_vi, reason_en):
 
 def amount_due(order: Order) -> int:
     """The total less the lines of cancelled fulfilments (what a cash order still owes)."""
+    return amounts_due([order])[order.pk]
+
+
+def amounts_due(orders) -> dict[int, int]:
+    """`amount_due` of many orders in one query ({order id: đồng}), for lists such as the staff queue."""
     from django.db.models import F, Sum
 
     from orders.models import Fulfillment, FulfillmentLine
 
-    cancelled = FulfillmentLine.objects.filter(
-        fulfillment__order=order, fulfillment__status=Fulfillment.Status.CANCELLED
-    ).aggregate(v=Sum(F("quantity") * F("order_line__unit_price_vnd")))["v"] or 0
-    return int(order.total_vnd - cancelled)
+    cancelled = dict(
+        FulfillmentLine.objects.filter(
+            fulfillment__order__in=[o.pk for o in orders], fulfillment__status=Fulfillment.Status.CANCELLED
+        ).values_list("fulfillment__order_id").annotate(v=Sum(F("quantity") * F("order_line__unit_price_vnd")))
+        .order_by()
+    )
+    return {o.pk: int(o.total_vnd - (cancelled.get(o.pk) or 0)) for o in orders}
 
 
 # -- cash ----------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from catalog.models import Product, ProductVariant, Stock
+from catalog.models import ProductVariant, Stock
+from catalog.search import sync as search_sync
 from orders import allocation, events, notifications
 from orders.models import Fulfillment, Order, PaymentMethod, StockMovement
 from shop.errors import ShopError
@@ -13,6 +14,21 @@ from shop.permissions import require_point
 
 HANDED_OVER = {Fulfillment.Status.PICKED_UP, Fulfillment.Status.SHIPPED, Fulfillment.Status.DELIVERED}
 FINISHED = {Fulfillment.Status.PICKED_UP, Fulfillment.Status.DELIVERED}
+
+
+def require_contact(*, email: str, phone: str) -> None:
+    """A checkout needs an e-mail or a phone number before it becomes an order (the same rule
+    complete_checkout applies; pages call this to say so on the step that asks for them)."""
+    if not ((email or "").strip() or (phone or "").strip()):
+        raise ShopError("contact_required", "Hãy nhập e-mail hoặc số điện thoại để nhận thông tin đơn hàng.",
+                        "Enter an e-mail or a phone number to hear about your order.", field="email")
+
+
+def customer_can_cancel(order: Order, fulfillment_statuses) -> bool:
+    """May the customer still cancel? Until any part is handed over (cancel_locked_order refuses after)."""
+    if order.status in (Order.Status.CANCELLED, Order.Status.COMPLETED):
+        return False
+    return not any(status in HANDED_OVER for status in fulfillment_statuses)
 
 
 def get_order_by_token(token, *, lock=False) -> Order:
@@ -143,7 +159,7 @@ def update_stock(*, sales_point_id: int, variant_id: int, quantity_on_hand: int,
         stock=stock, kind=StockMovement.Kind.ADJUSTMENT, on_hand_change=change, on_hand_after=quantity_on_hand,
         reason=reason, user=user,
     )
-    # The search index shows where a product is in stock: let its sweep refresh the product.
-    Product.objects.filter(variants__pk=variant_id).update(search_dirty=True)
+    # The search index shows where a product is in stock: re-index it once this commits.
+    search_sync.mark_dirty(variant_ids=[variant_id])
     stock.refresh_from_db()
     return stock

@@ -5,10 +5,10 @@ renders a template; no rule of the shop is decided here.
 """
 from django.conf import settings
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from storefront import presenters, selectors
 
@@ -107,18 +107,6 @@ def sales_point(request, code):
     })
 
 
-# -- phase 2 replaces these two with the cart and checkout ----------------------------
-
-@require_safe
-def cart(request):
-    return _render(request, "storefront/cart.html", {"noindex": True})
-
-
-@require_POST
-def cart_add(request):
-    return redirect("storefront:cart", permanent=False)
-
-
 @require_safe
 def robots_txt(request):
     """Crawl the shop, not its back rooms; the sitemap names every page."""
@@ -127,12 +115,11 @@ def robots_txt(request):
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
-        "Disallow: /staff/",
         "Disallow: /graphql/",
     ]
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            lines += [f"Disallow: {reverse('storefront:cart')}", f"Disallow: {reverse('storefront:suggest')}"]
+            lines += [f"Disallow: {reverse(name)}" for name in ("storefront:cart", "storefront:checkout", "storefront:suggest", "storefront:staff:home")]
     lines += ["Allow: /", "", f"Sitemap: {presenters.absolute('/sitemap.xml')}", ""]
     response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "public, max-age=86400"

@@ -322,11 +322,9 @@ class OrderType(graphene.ObjectType):
         return EventsByOrder.of(info.context).load(o.pk)
 
     def resolve_can_cancel(o, info):
-        from orders.services import HANDED_OVER
+        from orders.services import customer_can_cancel
 
-        if o.status in (Order.Status.CANCELLED, Order.Status.COMPLETED):
-            return False
-        return not any(f.status in HANDED_OVER for f in FulfillmentsByOrder.of(info.context).load(o.pk))
+        return customer_can_cancel(o, [f.status for f in FulfillmentsByOrder.of(info.context).load(o.pk)])
 
 
 class StaffAssignmentType(graphene.ObjectType):

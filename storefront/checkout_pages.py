@@ -1,0 +1,305 @@
+"""Reads behind the cart, checkout and order status pages, and the plain
+words the order status page uses.
+
+No rule is decided here: what may be sold, delivered, paid or cancelled is
+orders.checkout / orders.services / orders.payments. Each function costs a
+fixed number of queries whatever the number of lines, fulfilments or events.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.urls import reverse
+
+from catalog import certification
+from catalog.models import ProductImage
+from orders import checkout as checkout_service
+from orders import payments, services
+from orders.models import DeliveryKind, Fulfillment, FulfillmentLine, Order, OrderEvent, PaymentMethod
+from shop.errors import pick
+from shop.models import Commune, SalesPoint
+from shop.money import format_vnd
+from storefront import presenters
+
+# -- the cart -----------------------------------------------------------------------------
+
+
+@dataclass
+class CartLine:
+    line: object  # orders.models.CheckoutLine, with variant and product
+    name: str
+    variant_name: str
+    url: str
+    unit_price: int
+    total: int
+    picture: presenters.Picture | None
+    form: object = None
+    errors: list = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        return self.line.pk
+
+
+def cart_lines(checkout) -> list:
+    """The checkout's lines with their variant, product and pictures (two queries)."""
+    if checkout is None:
+        return []
+    return list(
+        checkout.lines.select_related("variant__product")
+        .prefetch_related(Prefetch("variant__product__images", queryset=ProductImage.objects.order_by("position", "id")))
+        .order_by("id")
+    )
+
+
+def cart_line(line) -> CartLine:
+    variant, product = line.variant, line.variant.product
+    images = list(product.images.all())
+    return CartLine(
+        line=line,
+        name=presenters.loc(product, "name"),
+        variant_name=presenters.loc(variant, "name"),
+        url=reverse("storefront:product", kwargs={"slug": product.slug}),
+        unit_price=variant.price_vnd,
+        total=variant.price_vnd * line.quantity,
+        picture=presenters.Picture.of(images[0], 160) if images else None,
+    )
+
+
+def units(lines) -> int:
+    return sum(line.quantity for line in lines)
+
+
+# -- the checkout ----------------------------------------------------------------------------
+
+
+def pickup_points(day=None) -> list[SalesPoint]:
+    """The points open today that offer pickup, in the shop's order (one query)."""
+    return list(
+        SalesPoint.objects.open_on(day or certification.today()).filter(pickup_enabled=True)
+        .select_related("district").order_by("priority", "code")
+    )
+
+
+@dataclass
+class CommuneGroup:
+    label: str
+    communes: list  # (id, label)
+
+
+def commune_groups() -> list[CommuneGroup]:
+    """Communes for the delivery address: the current ones first, then the 2022 ones by district with
+    the zone's delivery fee (one query). Whether one is served is set_delivery's call."""
+    communes = list(Commune.objects.select_related("district").order_by("era", "district__code", "name"))
+    current = [c for c in communes if c.era == Commune.Era.Y2025]
+    groups = []
+    if current:
+        groups.append(CommuneGroup(pick("Xã, phường từ 01/07/2025", "Communes and wards since 1 July 2025"),
+                                   [(c.pk, presenters.commune_name(c)) for c in current]))
+    by_district: dict = {}
+    for c in communes:
+        if c.era != Commune.Era.Y2025 and c.district_id:
+            by_district.setdefault(c.district, []).append((c.pk, presenters.commune_name(c)))
+    for district, options in by_district.items():
+        zone = checkout_service.shipping_zone(district.code)
+        label = presenters.district_name(district)
+        if zone:
+            label = pick(f"{label} — phí giao {format_vnd(zone['fee_vnd'])}",
+                         f"{label} — delivery {format_vnd(zone['fee_vnd'])}")
+        groups.append(CommuneGroup(label, options))
+    return groups
+
+
+@dataclass
+class Review:
+    """What the shopper checks before placing the order."""
+
+    lines: list
+    totals: checkout_service.Totals
+    zone: str
+    methods: list  # payment method values offered
+
+
+def review(checkout, lines) -> Review:
+    totals = checkout_service.totals(checkout, lines)
+    zone = ""
+    if checkout.delivery_kind == DeliveryKind.DELIVERY and checkout.ship_commune_id:
+        district = checkout_service.district_of(checkout.ship_commune)
+        found = checkout_service.shipping_zone(district.code) if district else None
+        zone = pick(found["name"], found.get("name_en") or found["name"]) if found else ""
+    return Review(
+        lines=[cart_line(line) for line in lines], totals=totals, zone=zone,
+        methods=checkout_service.payment_methods_for(checkout),
+    )
+
+
+PAYMENT_METHODS = {
+    PaymentMethod.PAY_AT_PICKUP: ("Trả tiền tại điểm bán khi nhận hàng", "Pay at the sales point when you collect"),
+    PaymentMethod.CASH_ON_DELIVERY: ("Trả tiền mặt khi nhận hàng (COD)", "Cash on delivery"),
+    PaymentMethod.CARD: ("Thẻ ngân hàng hoặc thẻ quốc tế (Visa, Mastercard)", "Bank or international card (Visa, Mastercard)"),
+}
+
+
+def payment_method_label(method: str) -> str:
+    vi, en = PAYMENT_METHODS.get(method, (method, method))
+    return pick(vi, en)
+
+
+def payment_choices(methods) -> list[tuple[str, str, str]]:
+    """(value, label, element id) of each method offered: `checkout-pay-pay-at-pickup`, …"""
+    return [(m, payment_method_label(m), "checkout-pay-" + m.lower().replace("_", "-")) for m in methods]
+
+
+# -- the order status page ----------------------------------------------------------------------
+
+ORDER_STATUS = {
+    Order.Status.UNCONFIRMED: ("Chờ thanh toán thẻ", "Waiting for your card payment"),
+    Order.Status.CONFIRMED: ("Đã xác nhận, đang chuẩn bị", "Confirmed, being prepared"),
+    Order.Status.COMPLETED: ("Hoàn tất", "Completed"),
+    Order.Status.CANCELLED: ("Đã huỷ", "Cancelled"),
+}
+FULFILMENT_STATUS = {
+    Fulfillment.Status.NEW: ("Điểm bán đã nhận đơn", "Received by the sales point"),
+    Fulfillment.Status.PICKING: ("Đang chuẩn bị hàng", "Being prepared"),
+    Fulfillment.Status.PACKED: ("Đã đóng gói", "Packed"),
+    Fulfillment.Status.READY_FOR_PICKUP: ("Sẵn sàng, mời bạn đến nhận", "Ready for you to collect"),
+    Fulfillment.Status.PICKED_UP: ("Bạn đã nhận hàng", "Collected"),
+    Fulfillment.Status.SHIPPED: ("Đang giao tới bạn", "On its way to you"),
+    Fulfillment.Status.DELIVERED: ("Đã giao tới bạn", "Delivered"),
+    Fulfillment.Status.CANCELLED: ("Đã huỷ", "Cancelled"),
+}
+# What happened, said to the customer; {point} is the fulfilment's sales point.
+FULFILMENT_EVENTS = {
+    Fulfillment.Status.PICKING: ("{point} bắt đầu chuẩn bị hàng.", "{point} started preparing your items."),
+    Fulfillment.Status.PACKED: ("{point} đã đóng gói hàng.", "{point} packed your items."),
+    Fulfillment.Status.READY_FOR_PICKUP: ("Hàng đã sẵn sàng tại {point}; mời bạn đến nhận.",
+                                          "Your items are ready at {point}; come and collect them."),
+    Fulfillment.Status.PICKED_UP: ("Bạn đã nhận hàng tại {point}.", "You collected your items at {point}."),
+    Fulfillment.Status.SHIPPED: ("{point} đã gửi hàng cho đơn vị vận chuyển.", "{point} handed your parcel to the courier."),
+    Fulfillment.Status.DELIVERED: ("Hàng từ {point} đã giao tới bạn.", "Your parcel from {point} was delivered."),
+    Fulfillment.Status.CANCELLED: ("{point} đã huỷ phần hàng của mình.", "{point} cancelled its part of the order."),
+}
+ORDER_EVENTS = {
+    OrderEvent.Kind.PLACED: ("Bạn đã đặt đơn hàng.", "You placed the order."),
+    OrderEvent.Kind.PAID: ("Đã nhận tiền thanh toán thẻ.", "Your card payment was received."),
+    OrderEvent.Kind.PAYMENT_FAILED: ("Một lần thanh toán thẻ không thành công.", "A card payment attempt failed."),
+    OrderEvent.Kind.CASH_COLLECTED: ("Điểm bán đã nhận tiền của bạn.", "The sales point received your payment."),
+    OrderEvent.Kind.EXPIRED: ("Đơn đã huỷ vì chưa thanh toán trong thời gian giữ hàng.",
+                              "The order was cancelled: it was not paid while the items were held."),
+    OrderEvent.Kind.COMPLETED: ("Đơn hàng đã hoàn tất. Cảm ơn bạn!", "The order is complete. Thank you!"),
+}
+# Events the customer is not told about: the payment intent is plumbing, notes are the staff's.
+QUIET_EVENTS = {OrderEvent.Kind.PAYMENT_INTENT, OrderEvent.Kind.NOTE}
+
+
+def payment_words(order) -> str:
+    paid = order.payment_status
+    if paid == Order.PaymentStatus.NOT_PAID:
+        if order.payment_method == PaymentMethod.CASH_ON_DELIVERY:
+            return pick("Chưa trả: trả tiền mặt khi nhận hàng.", "Not paid yet: pay in cash on delivery.")
+        return pick("Chưa trả: trả tiền tại điểm bán khi nhận hàng.", "Not paid yet: pay at the sales point when you collect.")
+    words = {
+        Order.PaymentStatus.AWAITING: ("Chờ thanh toán thẻ.", "Waiting for your card payment."),
+        Order.PaymentStatus.FAILED: ("Thanh toán thẻ chưa thành công.", "The card payment did not go through."),
+        Order.PaymentStatus.PAID: ("Đã thanh toán.", "Paid."),
+        Order.PaymentStatus.PARTIALLY_REFUNDED: ("Đã thanh toán; đã hoàn lại một phần.", "Paid; partly refunded."),
+        Order.PaymentStatus.REFUND_PENDING: ("Đang hoàn tiền.", "A refund is on its way."),
+        Order.PaymentStatus.REFUNDED: ("Đã hoàn lại tiền.", "Refunded."),
+        Order.PaymentStatus.VOIDED: ("Không thu tiền (đơn đã huỷ).", "Nothing was charged (the order was cancelled)."),
+    }
+    vi, en = words.get(paid, (paid, paid))
+    return pick(vi, en)
+
+
+@dataclass
+class FulfilmentView:
+    fulfilment: Fulfillment
+    point: SalesPoint
+    status: str
+    lines: list  # (order line, quantity)
+
+
+@dataclass
+class HistoryEntry:
+    at: object
+    text: str
+
+
+@dataclass
+class OrderPage:
+    order: Order
+    lines: list
+    fulfilments: list
+    history: list
+    status: str
+    payment: str
+    payment_method: str
+    can_cancel: bool
+    can_pay_by_card: bool
+
+
+def _history(order, events, points_by_fulfilment) -> list[HistoryEntry]:
+    entries = []
+    for event in events:
+        if event.kind in QUIET_EVENTS:
+            continue
+        text = ""
+        if event.kind == OrderEvent.Kind.FULFILLMENT_STATUS:
+            point = points_by_fulfilment.get(event.fulfillment_id)
+            words = FULFILMENT_EVENTS.get((event.data or {}).get("to"))
+            if words and point is not None:
+                name = presenters.loc(point, "name")
+                text = pick(words[0].format(point=name), words[1].format(point=name))
+        elif event.kind == OrderEvent.Kind.REFUNDED and (event.data or {}).get("amount"):
+            amount = format_vnd(int(event.data["amount"]))
+            text = pick(f"Đã hoàn lại {amount} cho bạn.", f"{amount} was refunded to you.")
+        elif event.kind in ORDER_EVENTS:
+            text = pick(*ORDER_EVENTS[event.kind])
+        if not text:  # a cancellation (its reason is in the log) or a kind without plain words yet
+            text = pick(event.message, event.message_en)
+        entries.append(HistoryEntry(event.created_at, text))
+    return entries
+
+
+def order_page(token) -> OrderPage:
+    """The customer's order by its secret token (ShopError `order_not_found` for an unknown one).
+
+    Six queries: the order (twice: found by the service, then with its pickup point or commune),
+    its lines, its fulfilments with their points, their lines, its events.
+    """
+    order = services.get_order_by_token(token)
+    order = Order.objects.select_related("pickup_point__district", "ship_commune").get(pk=order.pk)
+    lines = list(order.lines.order_by("id"))
+    fulfilments = list(order.fulfillments.select_related("sales_point__district").order_by("id"))
+    rows: dict[int, list] = {f.pk: [] for f in fulfilments}
+    by_line = {line.pk: line for line in lines}
+    for row in FulfillmentLine.objects.filter(fulfillment__order=order).order_by("id"):
+        rows.setdefault(row.fulfillment_id, []).append((by_line.get(row.order_line_id), row.quantity))
+    views = [
+        FulfilmentView(f, f.sales_point, pick(*FULFILMENT_STATUS.get(f.status, (f.status, f.status))), rows[f.pk])
+        for f in fulfilments
+    ]
+    events = list(order.events.order_by("created_at", "id"))
+    statuses = [f.status for f in fulfilments]
+    return OrderPage(
+        order=order,
+        lines=lines,
+        fulfilments=views,
+        history=_history(order, events, {f.pk: f.sales_point for f in fulfilments}),
+        status=pick(*ORDER_STATUS.get(order.status, (order.status, order.status))),
+        payment=payment_words(order),
+        payment_method=payment_method_label(order.payment_method),
+        can_cancel=services.customer_can_cancel(order, statuses),
+        can_pay_by_card=awaits_card_payment(order),
+    )
+
+
+def awaits_card_payment(order) -> bool:
+    """A card order not paid yet whose items are still held: the card step can be (re)tried."""
+    return (
+        order.payment_method == PaymentMethod.CARD
+        and order.status == Order.Status.UNCONFIRMED
+        and order.payment_status in (Order.PaymentStatus.AWAITING, Order.PaymentStatus.FAILED)
+        and not payments.reservation_expired(order)
+    )

@@ -1,0 +1,445 @@
+"""The staff console (/staff/) and the province dashboard (/staff/dashboard/).
+
+Thin callers, like the shopper pages: a view reads the request, calls a
+service (orders.fulfilment, orders.payments, orders.services) or a report
+(orders.reports, traceability.reports, catalog.certification), and renders.
+Every service checks who may act, so a forged form naming another point's
+fulfilment is refused there; the view turns the refusal into a 403 page
+with the message, and any other refusal into the same page again with the
+message beside the field (status 400), keeping what was typed.
+"""
+import csv
+import functools
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from catalog import certification
+from orders import fulfilment, payments, reports, services
+from orders.models import Fulfillment, Order
+from shop.errors import ShopError, pick
+from shop.money import format_vnd
+from shop.periods import WEEK, date_range, last_days
+from shop.permissions import is_province_admin, is_staff_member, visible_points
+from storefront import charts, presenters
+from storefront.staff_forms import CashForm, RangeForm, StaffLoginForm, StockForm, add_shop_error
+from traceability import reports as trace_reports
+
+LOGIN_URL = reverse_lazy("storefront:staff:login")
+DENIED = "permission_denied"
+
+S = Fulfillment.Status
+STATUS_LABELS = {
+    S.NEW: ("Đơn mới", "New"), S.PICKING: ("Đang lấy hàng", "Picking"), S.PACKED: ("Đã đóng gói", "Packed"),
+    S.READY_FOR_PICKUP: ("Chờ khách đến nhận", "Ready for pickup"), S.SHIPPED: ("Đang giao", "Shipped"),
+    S.PICKED_UP: ("Khách đã nhận", "Handed over"), S.DELIVERED: ("Đã giao tới khách", "Delivered"),
+    S.CANCELLED: ("Đã huỷ", "Cancelled"),
+}
+MOVE_LABELS = {
+    S.PICKING: ("Bắt đầu lấy hàng", "Start picking"), S.PACKED: ("Đã đóng gói", "Packed"),
+    S.READY_FOR_PICKUP: ("Sẵn sàng để nhận", "Ready for pickup"), S.PICKED_UP: ("Đã giao cho khách", "Handed over"),
+    S.SHIPPED: ("Đã giao vận chuyển", "Shipped"), S.DELIVERED: ("Đã giao tới khách", "Delivered"),
+}
+PAYMENT_LABELS = {
+    "CARD": ("Thẻ (đã trả trực tuyến)", "Card (paid online)"),
+    "CASH_ON_DELIVERY": ("Tiền mặt khi giao", "Cash on delivery"),
+    "PAY_AT_PICKUP": ("Trả tại điểm bán", "Pay at pickup"),
+}
+
+
+def _label(table, key) -> str:
+    vi, en = table.get(key, (key, key))
+    return pick(vi, en)
+
+
+def staff_required(view):
+    """Signed in (else the login page) and assigned to a point (else a 403 that says so)."""
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_staff_member(request.user):
+            return _denied(request, pick(
+                "Tài khoản này không phải nhân viên điểm bán; hãy nhờ quản trị tỉnh phân công.",
+                "This account is not sales-point staff; ask the province admin to assign you."))
+        return view(request, *args, **kwargs)
+    return login_required(wrapped, login_url=LOGIN_URL)
+
+
+def province_required(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_province_admin(request.user):
+            return _denied(request, pick("Chỉ quản trị tỉnh mới xem được bảng số liệu này.",
+                                         "Only province admins can see this dashboard."))
+        return view(request, *args, **kwargs)
+    return staff_required(wrapped)
+
+
+def _render(request, template, context, status=200, tab=""):
+    context.update(tab=tab, is_province=is_province_admin(request.user))
+    return render(request, f"storefront/staff/{template}", context, status=status)
+
+
+def _denied(request, message: str):
+    return _render(request, "denied.html", {"message": message}, status=403)
+
+
+# -- sign in and out ------------------------------------------------------------------------
+
+class StaffLoginView(auth_views.LoginView):
+    template_name = "storefront/staff/login.html"
+    authentication_form = StaffLoginForm
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("storefront:staff:home")
+
+
+class StaffLogoutView(auth_views.LogoutView):
+    next_page = LOGIN_URL
+
+
+login = StaffLoginView.as_view()
+logout = StaffLogoutView.as_view()
+
+
+# -- the console ----------------------------------------------------------------------------
+
+@require_safe
+@staff_required
+def home(request):
+    """Straight to the point's queue for a one-point clerk; a point picker for everyone else."""
+    points = list(visible_points(request.user).select_related("district"))
+    wanted = request.GET.get("point")
+    if wanted and any(p.code == wanted for p in points):
+        return redirect("storefront:staff:queue", code=wanted)
+    if len(points) == 1 and not is_province_admin(request.user):
+        return redirect("storefront:staff:queue", code=points[0].code)
+    return _render(request, "home.html", {"points": points})
+
+
+@require_safe
+@staff_required
+def queue(request, code):
+    try:
+        point = reports.staff_point(request.user, code)
+    except ShopError as exc:
+        return _denied(request, exc.message)
+    return _queue_page(request, point)
+
+
+def _queue_page(request, point, *, status=200, errors=None, reasons=None, cash_forms=None):
+    """The queue of `point`; `errors` (ShopErrors by fulfilment id), `reasons` and `cash_forms` put a
+    refused action back beside its card."""
+    groups = reports.fulfilment_queue(user=request.user, point=point)
+    errors, reasons, cash_forms = errors or {}, reasons or {}, cash_forms or {}
+    sections = []
+    for group in groups:
+        cards = []
+        for card in group.cards:
+            f, order = card.fulfillment, card.order
+            cards.append({
+                "card": card, "f": f, "order": order,
+                "moves": [(s, _label(MOVE_LABELS, s)) for s in card.moves],
+                "routing_reason": pick(order.routing_reason, order.routing_reason_en),
+                "payment": _label(PAYMENT_LABELS, order.payment_method),
+                "paid": order.payment_status == Order.PaymentStatus.PAID,
+                "error": errors[f.pk].message if f.pk in errors and errors[f.pk].field != "note" else "",
+                "reason_error": errors[f.pk].message if f.pk in errors and errors[f.pk].field == "note" else "",
+                "reason": reasons.get(f.pk, ""),
+                "cash_form": cash_forms.get(order.pk) or CashForm(initial={"amount": card.cash_due}),
+                "commune": presenters.commune_name(order.ship_commune),
+            })
+        sections.append({"status": group.status, "label": _label(STATUS_LABELS, group.status), "cards": cards})
+    shown = {card.fulfillment.pk for group in groups for card in group.cards}
+    return _render(request, "queue.html", {
+        "point": point, "sections": sections, "totals": reports.today_totals(user=request.user, point=point),
+        "page_errors": [exc.message for pk, exc in errors.items() if pk not in shown],
+        "points": _other_points(request.user),
+    }, status=status, tab="queue")
+
+
+def _other_points(user):
+    """The picker's choices, only for someone who works at more than one point."""
+    points = list(visible_points(user).only("code", "name", "name_en"))
+    return points if len(points) > 1 else []
+
+
+def _posted_point(request):
+    """The point whose page a form was posted from, if the user works there."""
+    try:
+        return reports.staff_point(request.user, request.POST.get("point", ""))
+    except ShopError:
+        return None
+
+
+@require_POST
+@staff_required
+def move(request, pk):
+    """One tap: a fulfilment to its next status (or cancelled, with the reason typed beside it)."""
+    status, reason = request.POST.get("status", ""), request.POST.get("reason", "")
+    try:
+        if status == S.CANCELLED:
+            done = fulfilment.cancel_by_staff(fulfillment_id=pk, reason=reason, user=request.user)
+        else:
+            done = fulfilment.update_status(fulfillment_id=pk, status=status, user=request.user)
+    except ShopError as exc:
+        point = _posted_point(request)
+        if exc.code == DENIED or point is None:
+            return _denied(request, exc.message)
+        return _queue_page(request, point, status=400, errors={pk: exc}, reasons={pk: reason})
+    messages.success(request, f"{done.number}: {_label(STATUS_LABELS, done.status)}.")
+    return redirect(reverse("storefront:staff:queue", args=[done.sales_point.code]) + f"#f-{done.number}")
+
+
+@require_POST
+@staff_required
+def cash(request, pk):
+    """Record the cash taken for an order (orders.payments.mark_collected checks the amount)."""
+    form = CashForm(request.POST)
+    point = _posted_point(request)
+    try:
+        if form.is_valid():
+            order = payments.mark_collected(order_id=pk, amount_vnd=form.cleaned_data["amount"], user=request.user)
+            messages.success(request, pick(f"Đã ghi nhận thu {format_vnd(order.paid_vnd)} cho đơn {order.number}.",
+                                           f"Recorded {format_vnd(order.paid_vnd)} collected for order {order.number}."))
+            if point is None:
+                return redirect("storefront:staff:home")
+            return redirect(reverse("storefront:staff:queue", args=[point.code]) + f"#o-{order.number}")
+    except ShopError as exc:
+        if exc.code == DENIED or point is None:
+            return _denied(request, exc.message)
+        add_shop_error(form, exc)
+    if point is None:
+        return _denied(request, pick("Không rõ điểm bán của biểu mẫu này.", "This form does not name your sales point."))
+    return _queue_page(request, point, status=400, cash_forms={pk: form})
+
+
+@require_safe
+@staff_required
+def pick_list(request, code):
+    try:
+        point = reports.staff_point(request.user, code)
+        cards, totals = reports.pick_list(user=request.user, point=point)
+    except ShopError as exc:
+        return _denied(request, exc.message)
+    return _render(request, "pick_list.html", {
+        "point": point, "cards": cards, "totals": totals, "points": _other_points(request.user),
+    }, tab="pick_list")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def stock(request, code):
+    try:
+        point = reports.staff_point(request.user, code)
+    except ShopError as exc:
+        return _denied(request, exc.message)
+    variants, rows = reports.stock_choices(), reports.point_stock(user=request.user, point=point)
+    status = 200
+    if request.method == "POST":
+        form = StockForm(request.POST, variants=variants)
+        try:
+            if form.is_valid():
+                data = form.cleaned_data
+                row = services.update_stock(
+                    sales_point_id=point.pk, variant_id=data["variant"], quantity_on_hand=data["quantity"],
+                    reason=data["reason"], user=request.user,
+                )
+                messages.success(request, pick(f"Đã cập nhật tồn kho: {row.quantity_on_hand}.",
+                                               f"Stock updated: {row.quantity_on_hand}."))
+                return redirect(reverse("storefront:staff:stock", args=[point.code]) + f"#v-{data['variant']}")
+        except ShopError as exc:
+            if exc.code == DENIED:
+                return _denied(request, exc.message)
+            add_shop_error(form, exc)
+        status = 400
+    else:
+        form = StockForm(initial=_stock_initial(request, rows), variants=variants)
+    return _render(request, "stock.html", {
+        "point": point, "rows": rows, "form": form,
+        "points": _other_points(request.user),
+    }, status=status, tab="stock")
+
+
+def _stock_initial(request, rows):
+    """?variant=ID (the row's “adjust” link) preselects the variant, with its count so far."""
+    try:
+        variant = int(request.GET.get("variant", ""))
+    except ValueError:
+        return {}
+    on_hand = next((s.quantity_on_hand for s in rows if s.variant_id == variant), None)
+    return {"variant": variant, "quantity": on_hand}
+
+
+# -- the province dashboard -----------------------------------------------------------------
+
+def _range(request):
+    """The range asked for, or the last 30 days with the form's errors."""
+    form = RangeForm(request.GET or None)
+    if not request.GET:
+        return form, last_days()
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            return form, date_range(data["start"], data["end"], data["period"])
+        except ShopError as exc:
+            add_shop_error(form, exc)
+    return form, last_days()
+
+
+def _period_label(day, period, short=False) -> str:
+    if short:
+        return day.strftime("%d/%m")
+    text = day.strftime("%d/%m/%Y")
+    return pick(f"Tuần từ {text}", f"Week of {text}") if period == WEEK else text
+
+
+def _compact_vnd(value: float) -> str:
+    """Axis ticks: '1,5 tr' / '1.5M'."""
+    for size, vi, en in ((1e9, "tỷ", "B"), (1e6, "tr", "M"), (1e3, "k", "k")):
+        if value >= size:
+            number = f"{value / size:.1f}".rstrip("0").rstrip(".")
+            return pick(f"{number.replace('.', ',')} {vi}", f"{number}{en}")
+    return str(int(value))
+
+
+TOP_SERIES = 6  # lines in one chart; the rest are summed as “other”
+
+
+def _sales_section(dimension, csv_name, rng, title, desc):
+    breakdown = reports.sales_by(dimension, rng)
+    rows = breakdown.rows
+    series = [(pick(r.name, r.name_en), r.values) for r in rows[:TOP_SERIES]]
+    if len(rows) > TOP_SERIES:
+        rest = rows[TOP_SERIES:]
+        series.append((pick("Khác", "Other"), [sum(vals) for vals in zip(*(r.values for r in rest), strict=True)]))
+    return {
+        "id": f"sales-{dimension}", "csv": csv_name, "title": title,
+        "chart": charts.line_chart(
+            f"sales-{dimension}", title=title, desc=desc, fmt=format_vnd, tick=_compact_vnd,
+            x_labels=[_period_label(p, rng.period, short=True) for p in breakdown.periods], series=series,
+            empty=pick("Chưa có doanh số trong khoảng này.", "No sales in this range."),
+        ),
+        "rows": [{"name": pick(r.name, r.name_en), "quantity": r.quantity, "revenue": r.total} for r in rows],
+        "total": breakdown.total,
+        "names": [name for name, _ in series],
+        "by_period": list(zip([_period_label(p, rng.period) for p in breakdown.periods],
+                              zip(*(values for _, values in series), strict=True), strict=True)) if series else [],
+    }
+
+
+def _dashboard_data(rng):
+    sections = [
+        _sales_section("point", "points", rng, pick("Doanh số theo điểm bán", "Sales by sales point"),
+                       pick("Doanh số (đồng) của từng điểm bán theo thời gian.", "Sales (VND) of each sales point over time.")),
+        _sales_section("district", "districts", rng, pick("Doanh số theo huyện xuất xứ", "Sales by district of origin"),
+                       pick("Doanh số (đồng) theo huyện nơi sản phẩm được làm ra.",
+                            "Sales (VND) by the district the products come from.")),
+        _sales_section("group", "groups", rng, pick("Doanh số theo nhóm sản phẩm", "Sales by product group"),
+                       pick("Doanh số (đồng) theo nhóm sản phẩm OCOP.", "Sales (VND) by OCOP product group.")),
+    ]
+    top = reports.top_products(rng)
+    expiring, expired = certification.report(certification.today(), within_days=90)
+    today = certification.today()
+    buckets = [
+        (pick("Còn ≤ 30 ngày", "≤ 30 days left"), sum(1 for c in expiring if (c.valid_until - today).days <= 30)),
+        (pick("Còn 31–60 ngày", "31–60 days left"), sum(1 for c in expiring if 30 < (c.valid_until - today).days <= 60)),
+        (pick("Còn 61–90 ngày", "61–90 days left"), sum(1 for c in expiring if (c.valid_until - today).days > 60)),
+        (pick("Đã hết hạn", "Expired"), len(expired)),
+    ]
+    scans = trace_reports.scans_by_verdict(rng)
+    scan_title = pick("Lượt quét mã theo ngày và kết quả", "Scans per day and verdict")
+    return {
+        "sections": sections,
+        "top": top,
+        "top_chart": charts.bar_chart(
+            "top-products", title=pick("Sản phẩm bán chạy", "Top products"),
+            desc=pick("Mười sản phẩm có doanh số cao nhất trong khoảng ngày.", "The ten products with the most sales in the range."),
+            items=[(pick(p.name, p.name_en), p.revenue_vnd) for p in top], fmt=format_vnd,
+            empty=pick("Chưa có doanh số trong khoảng này.", "No sales in this range."),
+        ),
+        "expiring": [(c, (c.valid_until - today).days) for c in expiring],
+        "expired": [(c, (today - c.valid_until).days) for c in expired],
+        "cert_chart": charts.bar_chart(
+            "certificates", title=pick("Chứng nhận OCOP cần công nhận lại", "OCOP certificates to renew"),
+            desc=pick("Số chứng nhận hết hạn trong 90 ngày tới, theo số ngày còn lại, và số đã hết hạn chưa công nhận lại.",
+                      "Certificates expiring in the next 90 days by days left, and those expired and not renewed."),
+            items=buckets, empty=pick("Không có chứng nhận nào sắp hết hạn.", "No certificate is about to expire."),
+        ),
+        "cert_buckets": buckets,
+        "scans": scans,
+        "scan_rows": [{"name": pick(r.name, r.name_en), "total": r.total, "hits": r.hits} for r in scans.rows],
+        "scan_names": [pick(r.name, r.name_en) for r in scans.rows],
+        "scan_by_period": list(zip([_period_label(p, rng.period) for p in scans.periods],
+                                   zip(*(r.values for r in scans.rows), strict=True), scans.per_period,
+                                   strict=True)) if scans.rows else [],
+        "scan_chart": charts.line_chart(
+            "scans", title=scan_title,
+            desc=pick("Số lượt quét mã truy xuất mỗi ngày, tách theo kết quả xác thực.",
+                      "Trace code scans per day, split by authenticity verdict."),
+            x_labels=[_period_label(p, rng.period, short=True) for p in scans.periods],
+            series=[(pick(r.name, r.name_en), r.values) for r in scans.rows],
+            empty=pick("Chưa có lượt quét nào trong khoảng này.", "No scans in this range."),
+        ),
+    }
+
+
+@require_safe
+@province_required
+def dashboard(request):
+    form, rng = _range(request)
+    context = {"form": form, "range": rng, "query": request.GET.urlencode(), **_dashboard_data(rng)}
+    return _render(request, "dashboard.html", context, status=400 if form.errors else 200, tab="dashboard")
+
+
+CSV_REPORTS = ("points", "districts", "groups", "top-products", "certificates", "scans")
+
+
+@require_safe
+@province_required
+def dashboard_csv(request, report):
+    if report not in CSV_REPORTS:
+        raise Http404(report)
+    form, rng = _range(request)
+    if form.errors:
+        text = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+    header, rows = _csv_rows(report, rng)
+    # A byte-order mark, so a spreadsheet opened by double-click reads the Vietnamese right.
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ocop-{report}-{rng.start:%Y%m%d}-{rng.end:%Y%m%d}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+def _csv_rows(report, rng):
+    if report in ("points", "districts", "groups"):
+        dimension = {"points": "point", "districts": "district", "groups": "group"}[report]
+        breakdown = reports.sales_by(dimension, rng)
+        header = [pick("Từ ngày", "Period start"), pick("Tên", "Name"), pick("Doanh số (đồng)", "Sales (VND)")]
+        rows = [(p.isoformat(), pick(r.name, r.name_en), r.values[i])
+                for r in breakdown.rows for i, p in enumerate(breakdown.periods)]
+        return header, rows
+    if report == "top-products":
+        header = [pick("Sản phẩm", "Product"), pick("Số lượng", "Quantity"), pick("Doanh số (đồng)", "Sales (VND)")]
+        return header, [(pick(p.name, p.name_en), p.quantity, p.revenue_vnd) for p in reports.top_products(rng)]
+    if report == "certificates":
+        today = certification.today()
+        expiring, expired = certification.report(today, within_days=90)
+        header = [pick("Tình trạng", "Status"), pick("Sản phẩm", "Product"), pick("Chủ thể", "Producer"),
+                  pick("Số sao", "Stars"), pick("Số quyết định", "Decision"), pick("Hiệu lực đến", "Valid until"),
+                  pick("Số ngày", "Days")]
+        rows = [(pick("sắp hết hạn", "expiring"), c.product.name, c.product.producer.name if c.product.producer else "",
+                 c.stars, c.decision_number, c.valid_until.isoformat(), (c.valid_until - today).days) for c in expiring]
+        rows += [(pick("đã hết hạn", "expired"), c.product.name, c.product.producer.name if c.product.producer else "",
+                  c.stars, c.decision_number, c.valid_until.isoformat(), (c.valid_until - today).days) for c in expired]
+        return header, rows
+    scans = trace_reports.scans_by_verdict(rng)
+    header = [pick("Từ ngày", "Period start"), pick("Kết quả", "Verdict"), pick("Lượt quét", "Scans")]
+    return header, [(p.isoformat(), r.verdict, r.values[i]) for r in scans.rows for i, p in enumerate(scans.periods)]
