@@ -1,7 +1,11 @@
 """What the pages cost: SQL queries, bytes, static files, templates, translations."""
 import gettext
 import io
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,8 +127,37 @@ def test_static_files_are_fingerprinted_and_compressed_when_debug_is_off(client,
         assert any(re.fullmatch(r"site\.[0-9a-f]{12}\.css\.gz", n) for n in hashed), hashed
         assert any(re.fullmatch(r"site\.[0-9a-f]{12}\.js", n) for n in hashed), hashed
         page = client.get("/").content.decode()
-        assert re.search(r'href="/static/storefront/site\.[0-9a-f]{12}\.css"', page)
-        assert re.search(r'src="/static/storefront/site\.[0-9a-f]{12}\.js"', page)
+        css = re.search(r'href="(/static/storefront/site\.[0-9a-f]{12}\.css)"', page)
+        assert css and re.search(r'src="/static/storefront/site\.[0-9a-f]{12}\.js"', page)
+        served = client.get(css.group(1), HTTP_ACCEPT_ENCODING="gzip, deflate")
+        assert served.status_code == 200 and served["Content-Encoding"] == "gzip"
+        assert "immutable" in served["Cache-Control"]  # a fingerprinted file never changes: cached for good
+        assert int(served["Content-Length"]) < Path(finders.find("storefront/site.css")).stat().st_size / 2
+
+
+# Imports the settings as a production server does (DEBUG off) and reports what they chose.
+PRODUCTION_PROBE = """
+import json
+import django
+django.setup()
+from django.conf import settings
+from django.template import engines
+engine = engines["django"].engine
+print(json.dumps({"storage": settings.STORAGES["staticfiles"]["BACKEND"], "loaders": engine.loaders,
+                  "debug": engine.debug, "first": type(engine.template_loaders[0]).__module__}))
+"""
+
+
+def test_production_settings_fingerprint_and_compress_static_files_and_cache_templates():
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "probe-" + "x" * 50, "DJANGO_SETTINGS_MODULE": "shop.settings"}
+    probe = subprocess.run([sys.executable, "-c", PRODUCTION_PROBE], env=env, cwd=settings.BASE_DIR,
+                           capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    chosen = json.loads(probe.stdout.strip().splitlines()[-1])
+    assert chosen["storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert chosen["loaders"] == [["django.template.loaders.cached.Loader", [
+        "django.template.loaders.filesystem.Loader", "django.template.loaders.app_directories.Loader"]]]
+    assert chosen["first"] == "django.template.loaders.cached" and chosen["debug"] is False
 
 
 def test_templates_are_compiled_once_and_cached():
