@@ -22,8 +22,8 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.http import Http404, QueryDict
 
-from catalog import certification, selectors
-from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant, Stock
+from catalog import certification, holds, selectors
+from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant, SaleHold, Stock
 from shop.errors import pick
 from shop.models import District, SalesPoint
 from storefront import presenters
@@ -407,8 +407,9 @@ def home(ref: Reference, featured: int = 8) -> Home:
 @dataclass
 class VariantLine:
     variant: ProductVariant
-    available: int
+    available: int  # 0 while the variant is on a sale hold
     price: int
+    hold: SaleHold | None = None  # why it is off sale (a recalled lot), shown to the buyer
 
 
 @dataclass
@@ -453,8 +454,11 @@ def product_page(slug: str, day: datetime.date | None = None) -> ProductPage:
         for s in Stock.objects.filter(variant__in=variants, sales_point__in=points)
     }
     availability = [PointStock(p, [(v, stock.get((v.pk, p.pk), 0)) for v in variants]) for p in points]
+    held = holds.open_holds([v.pk for v in variants])
     lines = [
-        VariantLine(v, sum(stock.get((v.pk, p.pk), 0) for p in points), v.price_vnd) for v in variants
+        VariantLine(v, 0 if v.pk in held else sum(stock.get((v.pk, p.pk), 0) for p in points), v.price_vnd,
+                    held.get(v.pk))
+        for v in variants
     ]
     return ProductPage(
         product=product,

@@ -67,3 +67,15 @@ def test_open_holds_is_one_query(lot, lot_factory, django_assert_num_queries):
     with django_assert_num_queries(1):
         held = holds.open_holds([lot.variant_id, other.variant_id])
     assert set(held) == {lot.variant_id, other.variant_id}
+
+
+def test_the_product_page_says_why_a_held_variant_is_off_sale(lot, sales_point, client):
+    lot.variant.stocks.create(sales_point=sales_point, quantity_on_hand=10)
+    services.recall_batch(batch=lot, reason="Nhiễm nấm mốc khi bảo quản")
+    slug = lot.variant.product.slug
+
+    html = client.get(f"/san-pham/{slug}/").content.decode()
+    assert f"Tạm dừng bán: Lô {lot.lot_code} bị thu hồi: Nhiễm nấm mốc" in html
+    assert f'value="{lot.variant_id}" checked disabled' in html
+    english = client.get(f"/en/products/{slug}/").content.decode()
+    assert f"Off sale for now: Lot {lot.lot_code} recalled" in english
