@@ -108,7 +108,7 @@ class Query(graphene.ObjectType):
         raise GraphQLError("Hãy cho id hoặc slug của sản phẩm. / Give the product's id or slug.")
 
     def resolve_producers(root, info, first=None, after=None, district=None):
-        producers = Producer.objects.select_related("district", "commune", "former_commune").order_by("name", "id")
+        producers = Producer.objects.order_by("name", "id")
         if district:
             producers = producers.filter(district__code=district)
         return Page(producers, first, after)

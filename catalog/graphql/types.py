@@ -4,6 +4,8 @@ from django.core.files.storage import default_storage
 from catalog import certification
 from catalog.graphql.loaders import (
     CertificationsByProduct,
+    CommunesById,
+    DistrictsById,
     ImagesByProduct,
     StockByVariant,
     VariantsByProduct,
@@ -62,19 +64,29 @@ class ProducerType(graphene.ObjectType):
 
     @classmethod
     def get_node(cls, info, id):
-        return Producer.objects.select_related("district", "commune", "former_commune").filter(pk=id).first()
+        return Producer.objects.filter(pk=id).first()
 
     def resolve_district(p, info):
-        return p.district.name if p.district_id else None
+        return _district(info, p.district_id, "name")
 
     def resolve_district_code(p, info):
-        return p.district.code if p.district_id else None
+        return _district(info, p.district_id, "code")
 
     def resolve_commune(p, info):
-        return str(p.commune) if p.commune_id else None
+        return _commune(info, p.commune_id)
 
     def resolve_former_commune(p, info):
-        return str(p.former_commune) if p.former_commune_id else None
+        return _commune(info, p.former_commune_id)
+
+
+def _district(info, district_id, attr):
+    district = DistrictsById.of(info.context).load(district_id) if district_id else None
+    return getattr(district, attr) if district else None
+
+
+def _commune(info, commune_id):
+    commune = CommunesById.of(info.context).load(commune_id) if commune_id else None
+    return str(commune) if commune else None
 
 
 class StockLevel(graphene.ObjectType):
@@ -184,8 +196,7 @@ class ProductType(graphene.ObjectType):
         return p.group.code
 
     def resolve_district(p, info):
-        district = p.district or (p.producer.district if p.producer_id else None)
-        return district.name if district else None
+        return _district(info, p.district_id or (p.producer.district_id if p.producer_id else None), "name")
 
     def resolve_ocop(p, info):
         cert = certification.displayable(CertificationsByProduct.of(info.context).load(p.pk))
@@ -207,9 +218,8 @@ class ProductType(graphene.ObjectType):
 
 
 def product_queryset():
-    return Product.objects.published().select_related(
-        "producer__district", "producer__commune", "producer__former_commune", "group", "district"
-    )
+    # Places come from the request's loaders, not joins (see DistrictsById).
+    return Product.objects.published().select_related("producer", "group")
 
 
 ProductCountableConnection = countable_connection(ProductType, "ProductCountableConnection")
