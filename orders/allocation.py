@@ -5,11 +5,16 @@ with `select_for_update`, then moves the numbers with `F()` updates, so two
 buyers can never both get the last unit and two transactions never wait on
 each other in a circle. The database's CHECK constraints (allocated ≤ on
 hand, both ≥ 0) refuse an oversell even if this code were wrong.
+
+The search index shows where a product is in stock: when a variant sells
+out at a point, or comes back, its product is re-indexed once the
+transaction commits (catalog.search.sync.mark_dirty).
 """
 from django.db import transaction
 from django.db.models import F
 
 from catalog.models import Stock
+from catalog.search import sync as search_sync
 from orders.models import Fulfillment, FulfillmentLine, StockMovement
 from shop.errors import ShopError
 
@@ -37,7 +42,7 @@ def allocate(*, order, decision, stocks, order_lines, user=None) -> list[Fulfill
         fulfillments[point_id] = Fulfillment.objects.create(
             order=order, sales_point_id=point_id, number=f"{order.number}-{n}"
         )
-    f_lines, movements = [], []
+    f_lines, movements, sold_out = [], [], []
     for a in sorted(decision.allocations, key=lambda a: stocks[(a.point_id, a.variant_id)].pk):
         stock = stocks[(a.point_id, a.variant_id)]
         # The guard makes the update a no-op rather than a CHECK violation if the row ran short.
@@ -46,6 +51,8 @@ def allocate(*, order, decision, stocks, order_lines, user=None) -> list[Fulfill
         ).update(quantity_allocated=F("quantity_allocated") + a.quantity)
         if changed != 1:
             raise _out_of_stock()
+        if stock.quantity_on_hand - stock.quantity_allocated <= a.quantity:
+            sold_out.append(stock.variant_id)
         f_lines.append(FulfillmentLine(
             fulfillment=fulfillments[a.point_id], order_line=line_by_variant[a.variant_id], stock=stock, quantity=a.quantity
         ))
@@ -56,6 +63,8 @@ def allocate(*, order, decision, stocks, order_lines, user=None) -> list[Fulfill
         ))
     FulfillmentLine.objects.bulk_create(f_lines)
     StockMovement.objects.bulk_create(movements)
+    if sold_out:
+        search_sync.mark_dirty(variant_ids=sold_out)
     return list(fulfillments.values())
 
 
@@ -69,22 +78,27 @@ def _lines_with_locked_stock(fulfillment):
 def release(fulfillment, *, reason: str, user=None) -> None:
     """Give back the units a not-yet-handed-over fulfilment holds."""
     lines, locked = _lines_with_locked_stock(fulfillment)
-    movements = []
+    movements, back_in_stock = [], []
     for line in lines:
         stock = locked.get(line.stock_id)
         if stock is None:
             continue
         Stock.objects.filter(pk=stock.pk).update(quantity_allocated=F("quantity_allocated") - line.quantity)
+        if stock.quantity_on_hand <= stock.quantity_allocated:
+            back_in_stock.append(stock.variant_id)
         movements.append(StockMovement(
             stock=stock, kind=StockMovement.Kind.RELEASE, allocated_change=-line.quantity,
             on_hand_after=stock.quantity_on_hand, reason=reason[:300], order_id=fulfillment.order_id,
             user=user if user is not None and getattr(user, "is_authenticated", False) else None,
         ))
     StockMovement.objects.bulk_create(movements)
+    if back_in_stock:
+        search_sync.mark_dirty(variant_ids=back_in_stock)
 
 
 def consume(fulfillment, *, reason: str, user=None) -> None:
-    """Hand-over: the units leave the shop (on hand and allocated both go down)."""
+    """Hand-over: the units leave the shop (on hand and allocated both go down, so what is
+    available, and the search index, stay as they were)."""
     lines, locked = _lines_with_locked_stock(fulfillment)
     movements = []
     for line in lines:

@@ -77,3 +77,11 @@ def sales_point(db):
         code="muong-ang", name="Điểm bán Mường Ảng", kind="DISTRICT", district=district, address="Chợ Mường Ảng",
         latitude=21.52, longitude=103.22,
     )
+
+
+@pytest.fixture(autouse=True)
+def _embedded_search_unless_marked(request, settings):
+    """With ELASTICSEARCH_URL set (the docker-compose stack) only the tests marked `elasticsearch` may
+    reach the server: the others search, and rebuild, the embedded index of the test database."""
+    if request.node.get_closest_marker("elasticsearch") is None:
+        settings.SEARCH_BACKEND = "embedded"

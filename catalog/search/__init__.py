@@ -5,8 +5,8 @@
     result.product_ids, result.total, result.facets, result.backend, result.took_ms
     search.suggest("tra sh")
 
-Callers never import a backend. The embedded backend (SQLite FTS5 or
-PostgreSQL unaccent + pg_trgm, catalog/search/backends/embedded.py) is the
+Callers never import a backend. The embedded backend (the database plus an
+in-memory copy of its index, catalog/search/backends/embedded.py) is the
 default and is always kept up to date, because it is also the fallback:
 when Elasticsearch is configured (ELASTICSEARCH_URL) but unreachable or
 slower than SEARCH_ES_TIMEOUT, search answers from the embedded index, logs

@@ -195,8 +195,17 @@ def _group_saved(sender, instance, raw=False, created=False, **kwargs):
         mark_dirty(group_ids=[instance.pk])
 
 
+def _sales_point_changed(sender, instance, raw=False, **kwargs):
+    """The facets name sales points from the in-memory copy of the index: have it reloaded."""
+    from catalog import search
+
+    if not raw:
+        transaction.on_commit(search.embedded().new_generation, robust=True)
+
+
 def connect() -> None:
     from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant, Stock
+    from shop.models import SalesPoint
 
     uid = "catalog.search.sync"
     post_save.connect(_product_saved, sender=Product, dispatch_uid=f"{uid}.product")
@@ -208,3 +217,4 @@ def connect() -> None:
         signal.connect(_certificate_changed, sender=Certification, dispatch_uid=f"{uid}.cert.{name}")
     post_save.connect(_producer_saved, sender=Producer, dispatch_uid=f"{uid}.producer")
     post_save.connect(_group_saved, sender=ProductGroup, dispatch_uid=f"{uid}.group")
+    post_save.connect(_sales_point_changed, sender=SalesPoint, dispatch_uid=f"{uid}.sales_point")

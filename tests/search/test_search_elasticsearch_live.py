@@ -41,7 +41,7 @@ def test_relevance_suite_on_elasticsearch(live):
     ranks = []
     for j in JUDGMENTS:
         result = search.search(j["query"], limit=10)
-        assert result.backend == "elasticsearch"
+        assert result.backend == "elasticsearch", f"{j['query']!r}: Elasticsearch did not answer (see the log)"
         got = [names[pk] for pk in result.product_ids]
         ranks.append(next((i + 1 for i, n in enumerate(got) if n in j["expected"]), None))
     top3 = sum(1 for r in ranks if r and r <= 3) / len(ranks)

@@ -34,7 +34,7 @@ def test_changes_reach_the_index_when_the_transaction_commits(make_product, sale
             product.name = "Mật ong Pá Khoang"
             product.save()
             assert found("pa khoang") == []  # not before the commit
-    assert len(callbacks) == 1  # one re-index for the whole transaction
+    assert [c for c in callbacks if c is sync.flush] == [sync.flush]  # one re-index for the whole transaction
     assert found("pa khoang") == [product.pk]
     assert found("", price_lte=100_000) == [product.pk]
     assert found("", available_at=[sales_point.pk]) == [product.pk]
@@ -98,3 +98,56 @@ def test_rebuild_command_shows_progress_and_can_be_quiet(make_product, capsys):
     call_command("search_index", "--sweep")
     assert "0 products" in capsys.readouterr().out
     assert found("mat ong")
+
+
+def test_stock_that_sells_out_or_comes_back_reaches_the_index_on_commit(
+    make_product, sales_point, no_catch_up, django_capture_on_commit_callbacks, django_user_model,
+):
+    """Orders move stock with QuerySet.update (no signal): allocation and release flag the product themselves."""
+    from orders import allocation, services
+    from orders.models import Order, OrderLine
+    from orders.routing import Allocation, Decision
+
+    product = make_product("Mật ong hoa ban", stock={sales_point: 2})
+    variant = product.variants.get()
+    search.rebuild()
+    assert found("", available_at=[sales_point.pk]) == [product.pk]
+    order = Order.objects.create(
+        number="DB-TEST-1", status=Order.Status.CONFIRMED, delivery_kind="PICKUP", pickup_point=sales_point,
+        payment_method="PAY_AT_PICKUP", payment_status=Order.PaymentStatus.NOT_PAID, subtotal_vnd=300_000,
+        total_vnd=300_000, routing_reason="test",
+    )
+    line = OrderLine.objects.create(order=order, variant=variant, product_name=product.name, variant_name="Gói",
+                                    sku=variant.sku, unit_price_vnd=150_000, quantity=2, total_vnd=300_000)
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            allocation.allocate(
+                order=order, decision=Decision((Allocation(sales_point.pk, variant.pk, 2),), "test", "test"),
+                stocks=allocation.lock_stock([variant.pk]), order_lines=[line],
+            )
+    assert found("", available_at=[sales_point.pk]) == []  # the last units are held: not at this point any more
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            allocation.release(order.fulfillments.get(), reason="huỷ")
+    assert found("", available_at=[sales_point.pk]) == [product.pk]
+    staff = django_user_model.objects.create_superuser("kho@example.com", "kho@example.com", "x")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_stock(sales_point_id=sales_point.pk, variant_id=variant.pk, quantity_on_hand=0,
+                              reason="kiểm kê cuối ngày", user=staff)
+    assert found("", available_at=[sales_point.pk]) == []
+    assert not Product.objects.get(pk=product.pk).search_dirty
+
+
+def test_a_renamed_sales_point_shows_in_the_facets_once_committed(make_product, sales_point,
+                                                                  django_capture_on_commit_callbacks):
+    make_product("Mật ong hoa ban", stock={sales_point: 3})
+    search.rebuild()
+
+    def labels():
+        return [v.label for f in search.search("").facets if f.field == "salesPoint" for v in f.values]
+
+    assert labels() == ["Điểm bán Mường Ảng"]
+    with django_capture_on_commit_callbacks(execute=True):
+        sales_point.name = "Cửa hàng OCOP Mường Ảng"
+        sales_point.save()
+    assert labels() == ["Cửa hàng OCOP Mường Ảng"]

@@ -195,7 +195,7 @@ def facet_filters(request: SearchRequest, day: datetime.date) -> dict[str, dict]
 
 def _bucket_agg(name: str, day: datetime.date) -> dict:
     if name == "priceBand":
-        from catalog.search.backends.embedded import band_key
+        from catalog.search.facets import band_key
 
         ranges = []
         for low, high in settings.SEARCH_PRICE_BANDS:
@@ -273,7 +273,7 @@ def parse_response(response: dict, request: SearchRequest, took_ms: float | None
 def labelled_facets(raw: dict[str, list[tuple[str, int]]]) -> list[Facet]:
     """Bucket keys -> the same facet values and labels the embedded backend gives."""
     from catalog.models import Producer, ProductGroup
-    from catalog.search.backends.embedded import band_key, band_label
+    from catalog.search.facets import band_key, band_label
     from shop.errors import pick
     from shop.graphql.core import global_id
     from shop.models import District, SalesPoint
