@@ -344,9 +344,8 @@ class SearchEntry(models.Model):
     Written only by `catalog.search`; `document` holds the product's words,
     NFC-normalised and lowercased but with their accents, one section per
     field (" name | english | places | body "). SQLite mirrors the folded
-    words into the FTS5 table `catalog_search_fts`; PostgreSQL adds a
-    generated column `folded` = ocop_fold(document) with a trigram index
-    (migrations 0003, 0004).
+    words into the FTS5 table `catalog_search_fts` (migration 0003); on
+    PostgreSQL the backend's in-memory word index matches instead (0006).
     """
 
     product = models.OneToOneField(Product, primary_key=True, on_delete=models.CASCADE, related_name="search_entry")

@@ -4,8 +4,8 @@ Where the work happens:
 - on SQLite, the database finds the products whose folded words match,
   through the FTS5 table `catalog_search_fts` (words folded in Python;
   migration 0003). On PostgreSQL the in-memory word index does (see
-  `matching_ids`); the trigram index of migrations 0003-0004 on the column
-  `folded` = `ocop_fold(document)` is not read by search;
+  `matching_ids`): a pg_trgm index had to recheck every candidate row and
+  was 20-60 ms slower on broad words (migration 0006 dropped it);
 - this process checks accents where the query asks for them, applies the
   filters and counts the facets as set operations, and ranks the hits
   (catalog/search/ranking.py), from an in-memory copy of `SearchEntry`
