@@ -132,6 +132,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OCOP Điện Biên <s
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Anonymous catalogue queries of the GraphQL API are answered from each web
+# process's cache this long at most (shop/graphql/public_cache.py); 0 turns it off.
+GRAPHQL_PUBLIC_CACHE_SECONDS = int(os.environ.get("GRAPHQL_PUBLIC_CACHE_SECONDS", "10"))
 
 # Celery (shop/celery.py, shop/tasks.py): inline without a broker.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -85,3 +85,10 @@ def _embedded_search_unless_marked(request, settings):
     reach the server: the others search, and rebuild, the embedded index of the test database."""
     if request.node.get_closest_marker("elasticsearch") is None:
         settings.SEARCH_BACKEND = "embedded"
+
+
+@pytest.fixture(autouse=True)
+def _no_public_graphql_cache(settings):
+    """Tests change rows without signals (F() updates, rollbacks between tests) and query again
+    at once: the GraphQL answer cache is tested on its own (tests/shop/test_graphql_public_cache.py)."""
+    settings.GRAPHQL_PUBLIC_CACHE_SECONDS = 0
