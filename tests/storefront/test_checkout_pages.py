@@ -7,10 +7,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from unittest import mock
 
 import pytest
-from django.db import transaction
 
 from catalog.models import ProductVariant, Stock
 from orders.models import Checkout, Order
@@ -18,19 +16,6 @@ from shop.models import Commune, SalesPoint
 
 STRIPE_SCRIPT = "js.stripe.com"
 
-
-@pytest.fixture(scope="module")
-def demo_shop(django_db_setup, django_db_blocker):
-    """The demo shop, loaded once for this module and rolled back after it (each test runs in a savepoint)."""
-    from catalog.demo.loader import DemoLoader
-    from catalog.demo.signals import demo_loaded
-
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            with mock.patch.object(demo_loaded, "send"):
-                DemoLoader(with_images=False).run()
-            yield
-            transaction.set_rollback(True)
 
 
 @pytest.fixture

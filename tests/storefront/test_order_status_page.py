@@ -1,12 +1,11 @@
 """The customer's order page, reached by the secret token the confirmation e-mail carries."""
 import re
 import uuid
-from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import ProductVariant, Stock
@@ -14,20 +13,6 @@ from orders import checkout as checkout_service
 from orders import fulfilment, payments
 from orders.models import Order
 from shop.models import SalesPoint
-
-
-@pytest.fixture(scope="module")
-def demo_shop(django_db_setup, django_db_blocker):
-    """The demo shop, loaded once for this module and rolled back after it (each test runs in a savepoint)."""
-    from catalog.demo.loader import DemoLoader
-    from catalog.demo.signals import demo_loaded
-
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            with mock.patch.object(demo_loaded, "send"):
-                DemoLoader(with_images=False).run()
-            yield
-            transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -1,10 +1,9 @@
 """The staff console, used by the clerks of a sales point on their phones."""
 import re
-from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -15,19 +14,6 @@ from shop.models import Commune, SalesPoint
 
 PASSWORD = "ocop-demo-2026"
 
-
-@pytest.fixture(scope="module")
-def demo_shop(django_db_setup, django_db_blocker):
-    """The demo shop, loaded once for this module and rolled back after it (each test runs in a savepoint)."""
-    from catalog.demo.loader import DemoLoader
-    from catalog.demo.signals import demo_loaded
-
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            with mock.patch.object(demo_loaded, "send"):
-                DemoLoader(with_images=False).run()
-            yield
-            transaction.set_rollback(True)
 
 
 @pytest.fixture

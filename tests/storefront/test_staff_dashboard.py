@@ -4,11 +4,10 @@ import datetime
 import io
 import re
 import xml.etree.ElementTree as ET
-from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -20,18 +19,6 @@ from traceability.models import Scan
 
 SVG = "{http://www.w3.org/2000/svg}"
 
-
-@pytest.fixture(scope="module")
-def demo_shop(django_db_setup, django_db_blocker):
-    from catalog.demo.loader import DemoLoader
-    from catalog.demo.signals import demo_loaded
-
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            with mock.patch.object(demo_loaded, "send"):
-                DemoLoader(with_images=False).run()
-            yield
-            transaction.set_rollback(True)
 
 
 @pytest.fixture

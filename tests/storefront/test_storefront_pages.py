@@ -1,33 +1,12 @@
 """The shopper pages, read by a buyer in Vietnamese and in English."""
 import json
 import re
-from unittest import mock
 
 import pytest
-from django.db import transaction
 
 from catalog import certification
 from catalog.models import Certification, Producer, Product
 from shop.models import SalesPoint
-
-
-@pytest.fixture(scope="module")
-def demo_shop(django_db_setup, django_db_blocker):
-    """The `demo` shop, loaded once for this module and rolled back after it
-    (each test still runs in its own savepoint, like Django's setUpTestData).
-
-    The apps above the catalogue (traceability's lots) add their demo data on
-    `demo_loaded`; the catalogue pages do not read it, so it is left out here.
-    """
-    from catalog.demo.loader import DemoLoader
-    from catalog.demo.signals import demo_loaded
-
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            with mock.patch.object(demo_loaded, "send"):
-                DemoLoader(with_images=False).run()
-            yield
-            transaction.set_rollback(True)
 
 
 @pytest.fixture
