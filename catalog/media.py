@@ -1,8 +1,10 @@
 """Product images: every upload goes through here.
 
 The file is checked (catalog/images.py), cleaned of metadata and turned
-upright, then stored with WebP renditions for `srcset`. The admin form, the
-demo loader and any future API all end in `attach_clean_image`.
+upright, and stored at once; its WebP renditions for `srcset` are made in
+the background after the upload commits (catalog.tasks.make_image_renditions,
+inline without a worker), and pages show the original until then. The admin
+form, the demo loader and any future API all end in `attach_clean_image`.
 """
 import os
 
@@ -12,6 +14,7 @@ from django.db import transaction
 
 from catalog import images
 from catalog.models import ProductImage
+from shop.tasks import enqueue
 from shop.text import slugify_vi
 
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -22,16 +25,40 @@ def _stem(filename: str) -> str:
 
 
 def attach_clean_image(image: ProductImage, clean: bytes, info: images.ImageInfo, filename: str) -> ProductImage:
-    """Store already-normalised bytes on `image` (unsaved) with its renditions."""
+    """Store already-normalised bytes on `image` (unsaved); once the caller has saved
+    it and the transaction commits, its renditions are queued."""
     image.image.save(f"{_stem(filename)}.{EXTENSIONS[info.format]}", ContentFile(clean), save=False)
     image.width, image.height = info.width, info.height
-    stem = _stem(image.image.name)
-    image.renditions = [
-        {"width": r.width, "height": r.height,
-         "path": default_storage.save(f"products/{image.product_id}/renditions/{stem}-{r.width}.webp", ContentFile(r.content))}
-        for r in images.make_renditions(clean)
-    ]
+    image.renditions = []
+    transaction.on_commit(lambda: _queue_renditions(image))
     return image
+
+
+def _queue_renditions(image: ProductImage) -> None:
+    from catalog.tasks import make_image_renditions
+
+    if image.pk:  # not saved after all (a form that failed later): nothing to render
+        enqueue(make_image_renditions, image.pk, image.image.name)
+
+
+def store_renditions(image_id: int, name: str) -> int:
+    """Make and store the WebP renditions of a stored image; returns how many. Idempotent:
+    an image already rendered, replaced by another file or deleted is left alone, and a
+    retry overwrites the files of its failed attempt (their paths are fixed)."""
+    image = ProductImage.objects.filter(pk=image_id, image=name).first()
+    if image is None or image.renditions:
+        return 0
+    with image.image.open("rb") as stored:
+        data = stored.read()
+    stem = _stem(name)
+    renditions = []
+    for r in images.make_renditions(data):
+        path = f"products/{image.product_id}/renditions/{stem}-{r.width}.webp"
+        if default_storage.exists(path):
+            default_storage.delete(path)
+        renditions.append({"width": r.width, "height": r.height, "path": default_storage.save(path, ContentFile(r.content))})
+    ProductImage.objects.filter(pk=image_id, image=name).update(renditions=renditions)
+    return len(renditions)
 
 
 @transaction.atomic

@@ -1,11 +1,12 @@
-"""Periodic catalogue work (scheduled in settings.CELERY_BEAT_SCHEDULE)."""
+"""Catalogue work in the background: periodic (scheduled in settings.CELERY_BEAT_SCHEDULE)
+and after an upload."""
 import logging
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 
-from catalog import certification
+from catalog import certification, images
 from shop.tasks import ShopTask
 
 logger = logging.getLogger(__name__)
@@ -37,3 +38,12 @@ def notify_expiring_certificates() -> int:
             None, list(admins),
         )
     return len(lines)
+
+
+@shared_task(base=ShopTask, name="catalog.tasks.make_image_renditions",
+             dont_autoretry_for=(images.ImageRejected,))  # a stored file that will not decode stays that way
+def make_image_renditions(image_id: int, name: str) -> int:
+    """The WebP renditions of an uploaded picture (catalog/media.py); idempotent."""
+    from catalog import media
+
+    return media.store_renditions(image_id, name)

@@ -1,34 +1,25 @@
 """E-mails about orders, to the customer and to the staff of each serving point.
 
-Sent with Django's mail (the console backend by default) once the
-transaction commits, so a rolled-back change never mails anyone, and a
-mail server that fails never undoes an order.
+Sent with Django's mail (the console backend by default) by a background
+task (shop.tasks.send_email, inline without a worker) once the transaction
+commits, so a rolled-back change never mails anyone, and a mail server that
+fails never undoes an order: the task retries, then logs the message it
+could not send.
 """
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
 
 from shop.errors import pick
 from shop.models import StaffAssignment
 from shop.money import format_vnd
-
-logger = logging.getLogger("orders.notifications")
+from shop.tasks import enqueue, send_email
 
 
 def _send(subject: str, body: str, recipients) -> None:
     recipients = sorted({r for r in recipients if r})
-    if not recipients:
-        return
-
-    def send():
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-        except Exception:  # noqa: BLE001 - a mail failure is logged, never fatal
-            logger.exception("could not send %r to %s", subject, recipients)
-
-    transaction.on_commit(send)
+    if recipients:
+        enqueue(send_email, subject, body, recipients)
 
 
 def staff_emails(point_ids) -> list[str]:
@@ -39,7 +30,9 @@ def staff_emails(point_ids) -> list[str]:
 
 
 def _status_url(order) -> str:
-    return f"{settings.SITE_URL}/don-hang/{order.token}/"
+    """The customer's status page in the order's language (`/don-hang/…` or `/en/orders/…`)."""
+    with translation.override(order.language or "vi"):
+        return settings.SITE_URL + reverse("storefront:order_status", kwargs={"token": order.token})
 
 
 def _lines_text(order, lang) -> str:

@@ -10,3 +10,6 @@ class TraceabilityConfig(AppConfig):
         from traceability import demo
 
         demo_loaded.connect(demo.load, dispatch_uid="traceability.demo_lots")
+        from traceability import lotcache
+
+        lotcache.connect()

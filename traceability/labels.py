@@ -9,6 +9,7 @@ code (for typing when the QR will not scan). QR codes are drawn as vectors
 from __future__ import annotations
 
 import datetime
+import io
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -209,3 +210,24 @@ def render(labels: list[Label], out, title: str = "OCOP Điện Biên — tem tr
     c.showPage()
     c.save()
     return pages
+
+
+def render_to_storage(batch, path: str, *, minted_at: datetime.datetime | None = None,
+                      copies: int = ROWS * COLUMNS) -> str:
+    """The sheets for the serials minted for `batch` at `minted_at` (one call of
+    services.mint_serials), or `copies` lot-level labels, saved at `path` in the
+    media storage; for large runs in the background (traceability.tasks.render_labels).
+    Idempotent: a PDF already at `path` is kept."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    if default_storage.exists(path):
+        return path
+    if minted_at is None:
+        label_list = labels_for_batch(batch, copies=copies)
+    else:
+        serials = batch.serials.filter(created_at=minted_at).order_by("id").values_list("serial", flat=True)
+        label_list = labels_for_batch(batch, list(serials))
+    buffer = io.BytesIO()
+    render(label_list, buffer, title=f"OCOP Điện Biên — tem lô {batch.lot_code}")
+    return default_storage.save(path, ContentFile(buffer.getvalue()))

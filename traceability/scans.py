@@ -9,15 +9,31 @@
   past TRACE_SCAN_CLIENT_MAX_ROWS rows in TRACE_SCAN_CLIENT_WINDOW_MINUTES a
   client's scans only raise the counter of its latest row. A flood from
   one client therefore adds at most that many rows per window.
+- Cheap: without Redis a scan is written at once. With Redis
+  (TRACE_SCAN_BUFFER) a scan costs two round trips: one reads the
+  visitor's repeat key (and a lot-level code's counter), one script call
+  marks the visitor, counts and pushes the scan onto a Redis list. `flush()`
+  (the task traceability.tasks.flush_scans, scheduled by the first scan it
+  will carry) writes the list in bulk about TRACE_SCAN_FLUSH_SECONDS later
+  under the same caps; a web process that dies loses nothing. A lot-level
+  code can be scanned 100,000 times, so its count is a Redis counter rather
+  than a COUNT on every scan. Staleness: a verdict sees other visitors'
+  serial scans once they are flushed (about a second); lot counts and the
+  same visitor's repeats at once.
 - Never in the way: reads and writes here swallow and log their failures;
   the caller gets an empty history or nothing written, not an exception.
+  A Redis that fails sends scans to the database path.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime
 import hashlib
+import json
 import logging
+import secrets
+import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -26,12 +42,55 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Min
 from django.utils import timezone
 
+from traceability import shared
 from traceability.models import Scan
 from traceability.verdicts import EarlierScan, lookback_hours
 
 logger = logging.getLogger(__name__)
 
 RECENT_LIMIT = 500  # earlier scans looked at for the SUSPICIOUS rules
+
+BUFFER_KEY = "trace:scans:buffer"
+FLUSH_LOCK_KEY = "trace:scans:flush-lock"
+FLUSH_PENDING_KEY = "trace:scans:flush-pending"  # set while a flush is scheduled
+FLUSH_PENDING_SECONDS = 30  # a lost flush task is replaced after this (and the beat runs one anyway)
+FLUSH_CHUNK = 2_000  # scans per transaction
+FLUSH_LOCK_SECONDS = 120
+FLUSH_TIME_BUDGET = 60  # seconds; a longer backlog goes on in the next flush
+COUNTER_SECONDS = 30 * 24 * 3600  # an idle lot's counter is rebuilt from the database after this
+
+# Builds a lot's counter once from the database count, adding the scans
+# counted meanwhile; keeps the earliest first-scan time.
+_SEED_COUNTER = """
+if redis.call('HSETNX', KEYS[1], 'seeded', '1') == 1 then
+  redis.call('HINCRBY', KEYS[1], 'n', ARGV[1])
+  local first = redis.call('HGET', KEYS[1], 'first')
+  if ARGV[2] ~= '' and (not first or tonumber(ARGV[2]) < tonumber(first)) then
+    redis.call('HSET', KEYS[1], 'first', ARGV[2])
+  end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return redis.call('HMGET', KEYS[1], 'n', 'first')
+"""
+# A scan into the buffer; a new visit (not a repeat) also marks the client and, for
+# a lot-level code, counts. Returns 1 when no flush is scheduled yet (this scan's caller schedules it).
+_PUSH = """
+if ARGV[1] == '1' then
+  redis.call('SET', KEYS[1], ARGV[3], 'NX', 'EX', ARGV[4])
+  if ARGV[2] == '1' then
+    redis.call('HINCRBY', KEYS[2], 'n', 1)
+    redis.call('HSETNX', KEYS[2], 'first', ARGV[5])
+    redis.call('EXPIRE', KEYS[2], ARGV[6])
+  end
+end
+redis.call('RPUSH', KEYS[3], ARGV[7])
+if redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[8]) then return 1 end
+return 0
+"""
+_RELEASE_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 
 def client_address(request) -> str:
@@ -72,16 +131,113 @@ class History:
 
 @dataclass
 class ClientState:
-    repeat_id: int | None = None  # this client's row for the same code, within the repeat window
-    repeat_at: datetime.datetime | None = None
-    latest_id: int | None = None
-    over_cap: bool = False
+    repeat_at: datetime.datetime | None = None  # this client's scan of the same code within the repeat window
+    seen: History | None = None  # what that scan saw of a lot-level code (buffered mode), shown again
+    counted: History | None = None  # the lot-level code's counter, read in the same round trip
+
+
+@dataclass(frozen=True)
+class PendingScan:
+    """A scan to write, now or from the buffer."""
+
+    at: datetime.datetime
+    code: str
+    client: str
+    verdict: str
+    channel: str
+    batch_id: int | None = None
+    serial_id: int | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+    def dumps(self) -> str:
+        place = [None if v is None else str(v) for v in (self.latitude, self.longitude)]
+        return json.dumps([self.at.isoformat(), self.code, self.client, self.verdict, self.channel,
+                           self.batch_id, self.serial_id, *place])
+
+    @classmethod
+    def loads(cls, raw: bytes | str) -> PendingScan:
+        at, code, client, verdict, channel, batch_id, serial_id, lat, lon = json.loads(raw)
+        return cls(datetime.datetime.fromisoformat(at), code, client, verdict, channel, batch_id, serial_id,
+                   None if lat is None else Decimal(lat), None if lon is None else Decimal(lon))
 
 
 def _guarded():
     """A savepoint when inside a transaction, so a failed read does not poison it
     (PostgreSQL); nothing extra in autocommit mode."""
     return transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+
+
+def _buffer():
+    """The Redis holding the buffer, the counters and the repeat keys, or None: the database path."""
+    return shared.client() if settings.TRACE_SCAN_BUFFER else None
+
+
+def _script(redis, source: str):
+    """A Lua script run by its hash (EVALSHA), loaded again should Redis have forgotten it."""
+    if source not in _scripts:
+        _scripts[source] = redis.register_script(source)
+    return _scripts[source]
+
+
+_scripts: dict = {}
+
+
+def _seen_key(client: str, code: str) -> str:
+    return f"trace:scans:seen:{client}:{code}"
+
+
+def _counter_key(batch_id: int) -> str:
+    return f"trace:scans:lot:{batch_id}"
+
+
+def _stamp(moment: datetime.datetime | None) -> str:
+    return "" if moment is None else repr(moment.timestamp())
+
+
+def _moment(stamp: bytes | str | None) -> datetime.datetime | None:
+    if not stamp:
+        return None
+    return datetime.datetime.fromtimestamp(float(stamp), datetime.UTC)
+
+
+# -- reading: what earlier scans say ----------------------------------------------------
+
+def client_state(client: str, code: str, now: datetime.datetime, *, batch_id: int | None = None,
+                 serial_id: int | None = None) -> ClientState:
+    """Has this client scanned this code within the repeat window? With Redis one round
+    trip, which for a lot-level code also reads its counter; else one query."""
+    code = code[:64]
+    redis = _buffer()
+    if redis is not None:
+        try:
+            pipe = redis.pipeline(transaction=False)
+            pipe.get(_seen_key(client, code))
+            if batch_id and not serial_id:
+                pipe.hmget(_counter_key(batch_id), "n", "first", "seeded")
+            value, *counter = pipe.execute()
+        except shared.Error as exc:
+            shared.failed(exc)
+        else:
+            state = ClientState()
+            if counter and counter[0][2]:  # built from the database already
+                state.counted = History(count=int(counter[0][0] or 0), first_at=_moment(counter[0][1]))
+            if value:
+                at, _, snapshot = value.decode().partition("|")
+                state.repeat_at = datetime.datetime.fromisoformat(at)
+                if snapshot:
+                    count, _, first = snapshot.partition("|")
+                    state.seen = History(count=int(count), first_at=_moment(first))
+            return state
+    try:
+        since = now - datetime.timedelta(minutes=settings.TRACE_SCAN_REPEAT_MINUTES)
+        with _guarded():
+            at = (Scan.objects.filter(client_hash=client, code=code, scanned_at__gte=since)
+                  .order_by("-scanned_at").values_list("scanned_at", flat=True).first())
+    except Exception:  # noqa: BLE001
+        logger.exception("scan log unavailable")
+        return ClientState()
+    return ClientState(repeat_at=at)
 
 
 def _target(batch_id: int | None, serial_id: int | None):
@@ -91,18 +247,27 @@ def _target(batch_id: int | None, serial_id: int | None):
 
 
 def history(*, batch_id: int | None, serial_id: int | None, now: datetime.datetime,
-            before: datetime.datetime | None = None) -> History:
-    """Scans of the code before `before` (default: all so far)."""
+            state: ClientState | None = None) -> History:
+    """Scans of the code so far, or, for a repeat, those before the client's first
+    scan of it (so a reload shows what the first visit showed)."""
     if not batch_id and not serial_id:
         return History()
+    before = state.repeat_at if state else None
     try:
+        if not serial_id:
+            if state is not None and state.seen is not None:
+                return state.seen
+            if before is None:
+                counted = (state.counted if state else None) or _lot_counter(batch_id)
+                if counted is not None:
+                    return counted
         scans = _target(batch_id, serial_id)
         if before is not None:
             scans = scans.filter(scanned_at__lt=before)
         with _guarded():
             totals = scans.aggregate(n=Count("id"), first=Min("scanned_at"))
             rows = []
-            if totals["n"]:
+            if totals["n"] and serial_id:  # only a serial's verdict looks at when and where (verdicts.decide)
                 since = now - datetime.timedelta(hours=lookback_hours())
                 rows = list(scans.filter(scanned_at__gte=since).order_by("-scanned_at").values_list(
                     "scanned_at", "latitude", "longitude"
@@ -117,47 +282,181 @@ def history(*, batch_id: int | None, serial_id: int | None, now: datetime.dateti
         return History(available=False)
 
 
-def client_state(client: str, code: str, now: datetime.datetime) -> ClientState:
-    """One query: this client's recent rows, to merge repeats and apply the cap."""
+def _lot_counter(batch_id: int) -> History | None:
+    """A lot-level code's scans from its Redis counter (built from the database the
+    first time), or None without Redis."""
+    redis = _buffer()
+    if redis is None:
+        return None
+    key = _counter_key(batch_id)
     try:
-        repeat_since = now - datetime.timedelta(minutes=settings.TRACE_SCAN_REPEAT_MINUTES)
-        window_since = now - datetime.timedelta(minutes=settings.TRACE_SCAN_CLIENT_WINDOW_MINUTES)
-        cap = settings.TRACE_SCAN_CLIENT_MAX_ROWS
-        with _guarded():
-            rows = list(
-                Scan.objects.filter(client_hash=client, scanned_at__gte=min(repeat_since, window_since))
-                .order_by("-scanned_at", "-id")
-                .values_list("id", "code", "scanned_at")[: cap + 1]
-            )
-    except Exception:  # noqa: BLE001
-        logger.exception("scan log unavailable")
-        return ClientState()
-    state = ClientState(latest_id=rows[0][0] if rows else None)
-    for pk, row_code, at in rows:
-        if row_code == code and at >= repeat_since:
-            state.repeat_id, state.repeat_at = pk, at
-            break
-    state.over_cap = sum(1 for _, _, at in rows if at >= window_since) >= cap
-    return state
+        count, first, seeded = redis.hmget(key, "n", "first", "seeded")
+        if not seeded:
+            with _guarded():
+                totals = _target(batch_id, None).aggregate(n=Count("id"), first=Min("scanned_at"))
+            count, first = _script(redis, _SEED_COUNTER)(
+                keys=[key], args=[totals["n"], _stamp(totals["first"]), COUNTER_SECONDS], client=redis)
+    except shared.Error as exc:
+        shared.failed(exc)
+        return None
+    return History(count=int(count or 0), first_at=_moment(first))
 
+
+# -- writing ---------------------------------------------------------------------------
 
 def record(*, state: ClientState, code: str, client: str, verdict: str, channel: str, now: datetime.datetime,
            batch_id: int | None = None, serial_id: int | None = None,
-           latitude: Decimal | None = None, longitude: Decimal | None = None) -> None:
-    """Write the scan: a new row, or a counter on an existing one. Never raises."""
+           latitude: Decimal | None = None, longitude: Decimal | None = None,
+           seen: History | None = None) -> None:
+    """Log the scan (`seen`: the history its verdict was given). Never raises."""
+    scan = PendingScan(now, code[:64], client, verdict, channel, batch_id, serial_id, latitude, longitude)
+    if _push(scan, state, seen):
+        return
     try:
-        with transaction.atomic():
-            if state.repeat_id:
-                changes = {"hits": F("hits") + 1, "last_seen_at": now}
-                if latitude is not None and longitude is not None:
-                    changes.update(latitude=latitude, longitude=longitude)
-                Scan.objects.filter(pk=state.repeat_id).update(**changes)
-            elif state.over_cap and state.latest_id:
-                Scan.objects.filter(pk=state.latest_id).update(hits=F("hits") + 1, last_seen_at=now)
-            else:
-                Scan.objects.create(
-                    scanned_at=now, last_seen_at=now, code=code[:64], batch_id=batch_id, serial_id=serial_id,
-                    verdict=verdict, channel=channel, client_hash=client, latitude=latitude, longitude=longitude,
-                )
+        write([scan])
     except Exception:  # noqa: BLE001 - logging a scan never breaks the page
-        logger.exception("could not log a scan of %s", code[:64])
+        logger.exception("could not log a scan of %s", scan.code)
+
+
+def _push(scan: PendingScan, state: ClientState, seen: History | None) -> bool:
+    """Buffer the scan in Redis (one script call); False when it must be written now."""
+    redis = _buffer()
+    if redis is None:
+        return False
+    lot_level = bool(scan.batch_id and not scan.serial_id)
+    mark = scan.at.isoformat()
+    if lot_level and seen is not None and seen.available:
+        mark += f"|{seen.count}|{_stamp(seen.first_at)}"
+    try:
+        first_of_flush = _script(redis, _PUSH)(
+            keys=[_seen_key(scan.client, scan.code), _counter_key(scan.batch_id or 0), BUFFER_KEY, FLUSH_PENDING_KEY],
+            args=[int(state.repeat_at is None), int(lot_level), mark, settings.TRACE_SCAN_REPEAT_MINUTES * 60,
+                  _stamp(scan.at), COUNTER_SECONDS, scan.dumps(), FLUSH_PENDING_SECONDS],
+            client=redis)
+    except shared.Error as exc:
+        shared.failed(exc)
+        return False
+    if first_of_flush:
+        _schedule_flush(settings.TRACE_SCAN_FLUSH_SECONDS)
+    return True
+
+
+def _schedule_flush(seconds: float) -> None:
+    from shop.tasks import enqueue_later
+    from traceability.tasks import flush_scans
+
+    enqueue_later(flush_scans, seconds)
+
+
+@dataclass
+class _Row:
+    """A client's scan row while a bulk write decides where each scan goes."""
+
+    code: str
+    at: datetime.datetime
+    pk: int | None = None  # an existing row…
+    new: dict | None = None  # …or the fields of one this write adds
+    hits: int = 0  # hits to add to an existing row
+    last_seen_at: datetime.datetime | None = None
+    place: tuple | None = None
+
+
+COLUMNS = ("scanned_at", "last_seen_at", "code", "batch_id", "serial_id", "verdict", "channel", "client_hash", "hits",
+           "latitude", "longitude")
+
+
+def write(pending: list[PendingScan]) -> int:
+    """Write scans with the log's caps: one read of the clients' recent rows, one
+    INSERT of the new rows, one UPDATE per existing row that gained hits. Raises
+    on failure (the buffer keeps its scans). Returns the number of new rows."""
+    if not pending:
+        return 0
+    pending = sorted(pending, key=lambda p: p.at)
+    repeat = datetime.timedelta(minutes=settings.TRACE_SCAN_REPEAT_MINUTES)
+    window = datetime.timedelta(minutes=settings.TRACE_SCAN_CLIENT_WINDOW_MINUTES)
+    cap = settings.TRACE_SCAN_CLIENT_MAX_ROWS
+    rows: dict[str, list[_Row]] = defaultdict(list)
+    existing = (Scan.objects.filter(client_hash__in={p.client for p in pending},
+                                    scanned_at__gte=pending[0].at - max(repeat, window))
+                .order_by("scanned_at", "id").values_list("pk", "client_hash", "code", "scanned_at"))
+    with transaction.atomic():
+        for pk, client, code, at in existing:
+            rows[client].append(_Row(code=code, at=at, pk=pk))
+        for scan in pending:
+            mine = rows[scan.client]
+            place = (scan.latitude, scan.longitude) if scan.latitude is not None else None
+            row = next((r for r in reversed(mine) if r.code == scan.code and r.at >= scan.at - repeat), None)
+            if row is None and mine and sum(1 for r in mine if r.at >= scan.at - window) >= cap:
+                row, place = mine[-1], None  # over the cap: only the latest row's counter goes up
+            if row is None:
+                mine.append(_Row(code=scan.code, at=scan.at, new={
+                    "scanned_at": scan.at, "last_seen_at": scan.at, "code": scan.code, "batch_id": scan.batch_id,
+                    "serial_id": scan.serial_id, "verdict": scan.verdict, "channel": scan.channel,
+                    "client_hash": scan.client, "hits": 1, "latitude": scan.latitude, "longitude": scan.longitude}))
+            elif row.new is not None:
+                row.new["hits"] += 1
+                row.new["last_seen_at"] = scan.at
+                if place:
+                    row.new["latitude"], row.new["longitude"] = place
+            else:
+                row.hits += 1
+                row.last_seen_at = scan.at
+                row.place = place or row.place
+        added = [r.new for mine in rows.values() for r in mine if r.new is not None]
+        _insert(added)
+        for row in (r for mine in rows.values() for r in mine if r.hits):
+            changes = {"hits": F("hits") + row.hits, "last_seen_at": row.last_seen_at}
+            if row.place:
+                changes["latitude"], changes["longitude"] = row.place
+            Scan.objects.filter(pk=row.pk).update(**changes)
+    return len(added)
+
+
+def _insert(rows: list[dict]) -> None:
+    if connection.vendor == "postgresql":  # COPY: a tenth of bulk_create's cost per row, on the worker and the server
+        names = ", ".join(f'"{c}"' for c in COLUMNS)
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f'COPY "{Scan._meta.db_table}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in COLUMNS])
+    else:
+        Scan.objects.bulk_create(Scan(**row) for row in rows)
+
+
+def flush() -> int:
+    """Write the buffered scans to the database, oldest first, a chunk per
+    transaction. One flusher at a time; a chunk leaves the buffer only once it
+    is committed, so a failure keeps it for the retry. Returns the scans moved."""
+    redis = shared.client()
+    if redis is None:
+        return 0
+    token = secrets.token_hex(8)
+    if not redis.set(FLUSH_LOCK_KEY, token, nx=True, ex=FLUSH_LOCK_SECONDS):
+        return 0  # another flusher is at it
+    moved, started = 0, time.monotonic()
+    try:
+        redis.delete(FLUSH_PENDING_KEY)  # scans from now on schedule the next flush
+        while time.monotonic() - started < FLUSH_TIME_BUDGET:
+            raw = redis.lrange(BUFFER_KEY, 0, FLUSH_CHUNK - 1)
+            if not raw:
+                return moved
+            write(_decode(raw))
+            redis.ltrim(BUFFER_KEY, len(raw), -1)
+            moved += len(raw)
+        _schedule_flush(0)  # a backlog longer than one run: go on in another
+        return moved
+    finally:
+        try:
+            _script(redis, _RELEASE_LOCK)(keys=[FLUSH_LOCK_KEY], args=[token], client=redis)
+        except shared.Error:
+            pass  # the lock expires on its own
+
+
+def _decode(raw: list[bytes]) -> list[PendingScan]:
+    scans = []
+    for item in raw:
+        try:
+            scans.append(PendingScan.loads(item))
+        except (ValueError, TypeError, InvalidOperation):
+            logger.error("dropping an unreadable buffered scan: %r", item[:200])
+    return scans

@@ -20,7 +20,7 @@ from catalog import holds
 from catalog.gtin import validate_gtin
 from catalog.models import Product, ProductVariant
 from shop.errors import ShopError
-from traceability import codes, scans, vocabulary
+from traceability import codes, lotcache, scans, vocabulary
 from traceability.codes import Kind
 from traceability.models import Batch, ItemSerial, ProblemReport, TraceEvent
 from traceability.permissions import require_manager
@@ -41,6 +41,8 @@ BATCH_RELATED = (
     "origin_commune__successor",
 )
 LOOKUP_RELATED = ("batch__variant__product",)
+# A lot found by its code: what the verdict and links need; the page loads (and caches) the rest.
+LOT_LOOKUP_RELATED = ("variant__product",)
 
 
 # -- finding things ---------------------------------------------------------------------
@@ -269,7 +271,8 @@ def _lookup(parsed: codes.Parsed) -> TraceOutcome:
     """The database side: what the code names, without logging anything."""
     out = TraceOutcome(verdict=Verdict.UNKNOWN, parsed=parsed)
     if parsed.kind == Kind.SHORT_LOT and parsed.signature_ok:
-        out.batch = Batch.objects.select_related(*BATCH_RELATED).filter(short_code=parsed.short).first()
+        out.batch = lotcache.lot(parsed.short, lambda: Batch.objects.select_related(*LOT_LOOKUP_RELATED).filter(
+            short_code=parsed.short).first())
     elif parsed.kind == Kind.SERIAL and parsed.signature_ok:
         # The hot path of the trace page: a small join. The page's other facts
         # (producer, places) are loaded lazily, and cached by the page.
@@ -283,12 +286,12 @@ def _lookup(parsed: codes.Parsed) -> TraceOutcome:
                 return out
             out.serial, out.batch = item, batch
     elif parsed.kind in (Kind.LOT, Kind.PRODUCT):
-        variant = ProductVariant.objects.select_related("product").filter(gtin=parsed.gtin).first()
-        if variant is not None:
-            out.product = variant.product
-            if parsed.kind == Kind.LOT:
-                out.batch = Batch.objects.select_related(*BATCH_RELATED).filter(
-                    variant=variant, lot_code=parsed.lot).first()
+        if parsed.kind == Kind.LOT:
+            out.batch = lotcache.lot(f"{parsed.gtin}/{parsed.lot}", lambda: Batch.objects.select_related(
+                *LOT_LOOKUP_RELATED).filter(variant__gtin=parsed.gtin, lot_code=parsed.lot).first())
+        if out.batch is None:
+            variant = ProductVariant.objects.select_related("product").filter(gtin=parsed.gtin).first()
+            out.product = variant.product if variant is not None else None
     if out.batch is not None:
         out.product = out.batch.variant.product
         out.digital_link = (codes.link_for_serial(out.batch, out.serial.serial) if out.serial
@@ -308,9 +311,10 @@ def trace_code(text: str, *, client: str, channel: str = "page", latitude=None, 
     lat, lon = scans.coarse(latitude, longitude) if latitude is not None and longitude is not None else (None, None)
     code = parsed.code or (text or "")[:64]
     batch, serial = out.batch, out.serial
-    state = scans.client_state(client, code, now)
+    state = scans.client_state(client, code, now, batch_id=batch.pk if batch else None,
+                               serial_id=serial.pk if serial else None)
     history = scans.history(
-        batch_id=batch.pk if batch else None, serial_id=serial.pk if serial else None, now=now, before=state.repeat_at
+        batch_id=batch.pk if batch else None, serial_id=serial.pk if serial else None, now=now, state=state
     )
     decision = decide(Facts(
         signature_ok=parsed.signature_ok if out.reason != "serial_mismatch" else False,
@@ -334,6 +338,7 @@ def trace_code(text: str, *, client: str, channel: str = "page", latitude=None, 
     scans.record(
         state=state, code=code, client=client, verdict=out.verdict.value, channel=channel, now=now,
         batch_id=batch.pk if batch else None, serial_id=serial.pk if serial else None, latitude=lat, longitude=lon,
+        seen=history,
     )
     return out
 

@@ -10,6 +10,7 @@ Bad input gets a friendly page with a 404, never a 500.
 from __future__ import annotations
 
 import json
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.db.models import F
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
@@ -26,12 +28,15 @@ from catalog import certification
 from catalog.models import ProductImage, Stock
 from shop.errors import ShopError, pick
 from shop.models import District, SalesPoint
-from traceability import codes, epcis, linkset, qr, scans, services, vocabulary
+from traceability import codes, epcis, linkset, lotcache, qr, scans, services, vocabulary
 from traceability.codes import Kind
 from traceability.texts import REASON_TEXT, VERDICT_CLASS, VERDICT_TEXT
 from traceability.verdicts import Verdict
 
 SUBJECT_CACHE_SECONDS = 60
+NOTE_MARK = "\u2063scan-note\u2063"  # invisible separators around a word: escaping leaves it as it is
+PAGES_MAX = 500  # rendered lot pages this process keeps (a plain dict: no pickling on the hot path)
+_pages: dict[str, tuple[float, str]] = {}
 LINKSET_TYPES = {"linkset", "all", "gs1:linkset"}
 PIP_TYPES = {"pip", "gs1:pip"}
 CERT_TYPES = {"certificationinfo", "gs1:certificationinfo"}
@@ -131,15 +136,8 @@ def page_context(outcome: services.TraceOutcome, language: str, code: str) -> di
         "verdict": verdict.value, "verdict_class": VERDICT_CLASS[verdict],
         "verdict_title": pick(title_vi, title_en, language), "verdict_text": pick(text_vi, text_en, language),
         "reason": pick(*REASON_TEXT[outcome.reason], language) if outcome.reason in REASON_TEXT else "",
-        "code": code, "t": _labels(language),
+        "code": code, "t": _labels(language), "scan_note": _scan_note(outcome, language),
     }
-    if outcome.scan_count and verdict != Verdict.AUTHENTIC_FIRST_SCAN:
-        before = outcome.scan_count - 1
-        ctx["scan_note"] = pick(
-            f"Đã được quét {before} lần trước lần này; lần đầu lúc {_fmt_time(outcome.first_scanned_at)}.",
-            f"Scanned {before} time{'s' if before != 1 else ''} before this one; first at "
-            f"{_fmt_time(outcome.first_scanned_at)}.", language,
-        ) if before > 0 else ""
     product, batch = outcome.product, outcome.batch
     ctx.update(_subject_context(product, batch, language))
     if batch is not None:
@@ -147,12 +145,30 @@ def page_context(outcome: services.TraceOutcome, language: str, code: str) -> di
     return ctx
 
 
+def _scan_note(outcome: services.TraceOutcome, language: str) -> str:
+    """How often the code was scanned before this scan (empty for a first scan)."""
+    before = (outcome.scan_count or 0) - 1
+    if before <= 0 or outcome.verdict == Verdict.AUTHENTIC_FIRST_SCAN:
+        return ""
+    first = _fmt_time(outcome.first_scanned_at)
+    return pick(f"Đã được quét {before} lần trước lần này; lần đầu lúc {first}.",
+                f"Scanned {before} time{'s' if before != 1 else ''} before this one; first at {first}.", language)
+
+
+def _subject_key(batch, language: str) -> str:
+    """The cache key of what a lot's page shows: its status and the lot cache's
+    generation, which every change to the lot, its events, product or
+    certificates bumps (traceability/lotcache.py), are part of it, so those
+    changes show at once; the day too (a certificate lapses at midnight)."""
+    # The short code is random per lot, so a key never outlives its lot's identity.
+    generation = getattr(batch, "trace_generation", None) or lotcache.generation()
+    return f"{batch.pk}:{batch.short_code}:{batch.status}:{generation}:{language}:{certification.today()}"
+
+
 def _subject_context(product, batch, language: str) -> dict:
     """What the page shows about the product and lot: the same for every scan,
-    so it is cached for a minute (the lot's status is part of the key, so a
-    recall shows at once)."""
-    # The short code is random per lot, so a key never outlives its lot's identity.
-    key = f"trace-page:{batch.pk}:{batch.short_code}:{batch.status}:{language}:{certification.today()}" if batch else ""
+    so it is cached for a minute (see _subject_key)."""
+    key = f"trace-page:{_subject_key(batch, language)}" if batch else ""
     cached = cache.get(key) if key else None
     if cached is not None:
         return cached
@@ -250,14 +266,35 @@ def _resolve(request, text: str, anchor_path: str) -> HttpResponse:
                                                outcome.serial.serial if outcome.serial else None),
                              content_type=linkset.CONTENT_TYPE)
         else:
-            ctx = page_context(outcome, language, codes.pretty(parsed.short or parsed.serial or "")
-                               if parsed.kind != Kind.INVALID else "")
-            ctx["path"] = anchor_path
-            response = render(request, "traceability/trace.html", ctx, status=200 if outcome.found else 404)
+            code = codes.pretty(parsed.short or parsed.serial or "") if parsed.kind != Kind.INVALID else ""
+            response = _page(request, outcome, language, code, anchor_path)
             response["Link"] = f'<{anchor}?linkType=linkset>; rel="linkset"; type="{linkset.CONTENT_TYPE}"'
         response["Cache-Control"] = "no-store"
         response["Content-Language"] = language
         return response
+
+
+def _page(request, outcome: services.TraceOutcome, language: str, code: str, path: str) -> HttpResponse:
+    """The trace page. Every scan of a lot-level code gets the same page but for its
+    verdict and scan note, so the page is rendered once per lot (as in _subject_key),
+    verdict and address, with a marker where the note goes, and each scan's own
+    note is put in its place. A serial's page is rendered each time (every code is new)."""
+    note = _scan_note(outcome, language)
+    key = ""
+    if outcome.batch is not None and outcome.serial is None:
+        key = (f"trace-html:{_subject_key(outcome.batch, language)}:{outcome.verdict}:{outcome.reason}:{code}:"
+               f"{path}:{bool(note)}")
+    held = _pages.get(key) if key else None
+    html = held[1] if held and held[0] > time.monotonic() else None
+    if html is None:
+        ctx = {**page_context(outcome, language, code), "path": path, "scan_note": NOTE_MARK if note else ""}
+        html = render_to_string("traceability/trace.html", ctx, request)
+        if key:
+            if len(_pages) >= PAGES_MAX:
+                _pages.clear()
+            _pages[key] = (time.monotonic() + SUBJECT_CACHE_SECONDS, html)
+    return HttpResponse(html.replace(NOTE_MARK, escape(note)) if note else html,
+                        status=200 if outcome.found else 404)
 
 
 def _link_type(request, parsed, wants: str, language: str) -> HttpResponse:

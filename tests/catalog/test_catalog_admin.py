@@ -79,14 +79,16 @@ def test_admin_rejects_a_non_image_with_a_clear_message_and_keeps_the_product(ad
     assert product.images.count() == 0
 
 
-def test_admin_upload_is_cleaned_and_gets_renditions(admin_client, settings, tmp_path):
+def test_admin_upload_is_cleaned_and_gets_renditions(admin_client, settings, tmp_path,
+                                                     django_capture_on_commit_callbacks):
     settings.MEDIA_ROOT = tmp_path
     product = Product.objects.get(name="Dứa Na Sang")
     data = _change_form_data(admin_client, product)
     data["images-TOTAL_FORMS"] = 1
     data["images-0-image"] = _jpeg()
     data["images-0-position"] = 0
-    response = admin_client.post(f"/admin/catalog/product/{product.pk}/change/", data)
+    with django_capture_on_commit_callbacks(execute=True):  # the renditions are made after the commit
+        response = admin_client.post(f"/admin/catalog/product/{product.pk}/change/", data)
     assert response.status_code == 302, response.context and response.context["errors"]
     image = product.images.get()
     assert (image.width, image.height) == (300, 200)

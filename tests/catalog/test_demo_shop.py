@@ -84,9 +84,10 @@ def test_load_demo_is_idempotent(demo):
     assert snapshot() == before
 
 
-def test_load_demo_command_draws_pictures(db, settings, tmp_path, capsys):
+def test_load_demo_command_draws_pictures(db, settings, tmp_path, capsys, django_capture_on_commit_callbacks):
     settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo")
+    with django_capture_on_commit_callbacks(execute=True):  # the renditions are made after the commit
+        call_command("load_demo")
     product = Product.objects.get(name="Mật ong hoa ban")
     image = product.images.get()
     assert (image.width, image.height) == (800, 800)

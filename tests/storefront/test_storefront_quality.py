@@ -99,11 +99,13 @@ def _png(width=900, height=900) -> bytes:
     return out.getvalue()
 
 
-def test_product_photos_have_srcset_sizes_and_lazy_loading(client, make_product, tmp_path, settings):
+def test_product_photos_have_srcset_sizes_and_lazy_loading(client, make_product, tmp_path, settings,
+                                                           django_capture_on_commit_callbacks):
     settings.MEDIA_ROOT = tmp_path
     product = make_product("Mật ong có ảnh")
-    add_product_image(product=product, data=_png(), filename="a.png", alt="Hũ mật ong", alt_en="A jar of honey")
-    add_product_image(product=product, data=_png(), filename="b.png", alt="Mặt sau", position=1)
+    with django_capture_on_commit_callbacks(execute=True):  # the renditions are made after the commit
+        add_product_image(product=product, data=_png(), filename="a.png", alt="Hũ mật ong", alt_en="A jar of honey")
+        add_product_image(product=product, data=_png(), filename="b.png", alt="Mặt sau", position=1)
     page = client.get(f"/san-pham/{product.slug}/").content.decode()
     images = re.findall(r"<img [^>]+>", page)
     assert len(images) == 2

@@ -2,7 +2,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from shop.errors import ShopError
+from shop.tasks import enqueue
 from traceability import labels, services
+from traceability.tasks import render_labels
 
 
 class Command(BaseCommand):
@@ -21,19 +23,26 @@ class Command(BaseCommand):
         parser.add_argument("--copies", type=int, default=labels.COLUMNS * labels.ROWS,
                             help="Lot-level labels to print when --count is not given (default: one sheet)")
         parser.add_argument("--out", required=True, help="The PDF file to write")
+        parser.add_argument("--background", action="store_true",
+                            help="Let a background worker lay the sheets out (large runs); --out is then a path in "
+                                 "the media storage (MEDIA_ROOT or the S3 bucket), e.g. labels/CF2605-01.pdf")
 
-    def handle(self, *args, batch, gtin, sku, count, copies, out, **options):
+    def handle(self, *args, batch, gtin, sku, count, copies, out, background, **options):
         try:
             lot = services.find_batch(batch, gtin=gtin, sku=sku)
-            if count is not None:
-                serials = services.mint_serials(batch=lot, count=count)
-                label_list = labels.labels_for_batch(lot, serials)
-            else:
-                if not 1 <= copies <= 10_000:
-                    raise CommandError("--copies must be between 1 and 10000")
-                label_list = labels.labels_for_batch(lot, copies=copies)
+            serials = services.mint_serials(batch=lot, count=count) if count is not None else None
+            if serials is None and not 1 <= copies <= 10_000:
+                raise CommandError("--copies must be between 1 and 10000")
         except ShopError as exc:
             raise CommandError(exc.message) from exc
+        if background:
+            minted_at = lot.serials.filter(serial=serials[0]).values_list("created_at", flat=True).get() if serials else None
+            enqueue(render_labels, lot.pk, out, minted_at.isoformat() if minted_at else None, copies)
+            self.stdout.write(self.style.SUCCESS(
+                f"{len(serials) if serials else copies} labels for lot {lot.lot_code} queued: {out} in the media storage"))
+            return
+        label_list = labels.labels_for_batch(lot, serials) if serials is not None else labels.labels_for_batch(
+            lot, copies=copies)
         pages = labels.render(label_list, out)
         kind = f"{len(label_list)} serial labels" if count is not None else f"{len(label_list)} lot labels"
         self.stdout.write(self.style.SUCCESS(f"{kind} for lot {lot.lot_code} on {pages} A4 page(s): {out}"))

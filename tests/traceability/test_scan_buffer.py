@@ -1,0 +1,205 @@
+"""The scan buffer and the lot cache of the trace page's fast path.
+
+With Redis the page only queues its scan and a task writes the queue in
+bulk, under the same caps as the inline log; lot-level codes come from a
+cache that a recall or a certificate change retires at once. Without Redis,
+or with Redis down, every scan is written at once. The Redis tests use
+TEST_REDIS_URL (default: database 14 of a local server, emptied before and
+after each test) and are skipped when nothing answers there.
+"""
+import os
+import socket
+import time
+from unittest import mock
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+from django.db import OperationalError
+from django.utils.html import escape
+
+from catalog import certification
+from traceability import codes, lotcache, scans, services, shared, views
+from traceability.models import Batch, Scan
+from traceability.texts import VERDICT_TEXT
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+def verdict_of(response) -> str:
+    """From the page itself: a lot's page is served from the page cache, with no template context."""
+    page = response.content.decode()
+    return next(v.value for v, ((title, _), _) in VERDICT_TEXT.items() if f"<h1>{escape(title)}</h1>" in page)
+
+
+@pytest.fixture
+def fast_path(settings):
+    """Redis configured and answering: scans buffered, lots cached."""
+    conn = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
+    try:
+        conn.ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {REDIS_URL} (set TEST_REDIS_URL)")
+    conn.flushdb()
+    settings.REDIS_URL = REDIS_URL
+    settings.TRACE_SCAN_BUFFER = settings.TRACE_CACHE_LOTS = True
+    shared.reset()
+    lotcache.forget()
+    yield conn
+    conn.flushdb()
+    shared.reset()
+    lotcache.forget()
+
+
+@pytest.fixture
+def redis_down(settings):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings.REDIS_URL = f"redis://127.0.0.1:{port}/0"
+    settings.TRACE_SCAN_BUFFER = settings.TRACE_CACHE_LOTS = True
+    shared.reset()
+    yield
+    shared.reset()
+
+
+def test_without_redis_each_scan_is_written_at_once(client, lot, settings):
+    settings.REDIS_URL = ""
+    settings.TRACE_SCAN_BUFFER = True
+    response = client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR="192.0.2.1")
+    assert verdict_of(response) == "AUTHENTIC_FIRST_SCAN"
+    assert Scan.objects.get().batch == lot
+
+
+def test_a_redis_that_is_down_sends_scans_to_the_database(client, lot, redis_down, caplog):
+    path = path_of(codes.link_for_batch(lot))
+    first = client.get(path, REMOTE_ADDR="192.0.2.1")
+    second = client.get(path, REMOTE_ADDR="192.0.2.2")
+    assert first.status_code == second.status_code == 200
+    assert (verdict_of(first), verdict_of(second)) == ("AUTHENTIC_FIRST_SCAN", "AUTHENTIC_SEEN_BEFORE")
+    assert Scan.objects.count() == 2
+    # The breaker: one warning, then the database path without trying Redis on every scan.
+    assert len([r for r in caplog.records if "Redis unavailable" in r.getMessage()]) == 1
+
+
+def test_scans_wait_in_redis_and_one_flush_writes_them_in_bulk(client, lot, fast_path,
+                                                                django_assert_max_num_queries):
+    serials = services.mint_serials(batch=lot, count=120)
+    for i, serial in enumerate(serials):
+        client.get(path_of(codes.link_for_serial(lot, serial)), REMOTE_ADDR=f"198.51.{i // 200}.{i % 200 + 1}")
+    for i in range(30):
+        client.get(path_of(codes.link_for_batch(lot)) + "?lat=21.38567&lon=103.01734", REMOTE_ADDR=f"203.0.113.{i + 1}")
+    assert not Scan.objects.exists()
+    assert fast_path.llen(scans.BUFFER_KEY) == 150
+
+    with django_assert_max_num_queries(10):  # a read of the clients' rows, a few INSERTs: not one per scan
+        assert scans.flush() == 150
+    assert fast_path.llen(scans.BUFFER_KEY) == 0
+    assert Scan.objects.filter(serial__isnull=False).count() == 120
+    assert set(Scan.objects.values_list("serial__serial", flat=True).exclude(serial=None)) == set(serials)
+    lot_scans = Scan.objects.filter(batch=lot, serial=None)
+    assert lot_scans.count() == 30
+    assert {(float(s.latitude), float(s.longitude)) for s in lot_scans} == {(21.4, 103.0)}
+    assert set(Scan.objects.values_list("verdict", flat=True)) == {"AUTHENTIC_FIRST_SCAN", "AUTHENTIC_SEEN_BEFORE"}
+    assert scans.flush() == 0  # nothing written twice
+
+
+def test_the_flush_keeps_the_caps_of_the_inline_log(client, lot, fast_path, settings):
+    settings.TRACE_SCAN_CLIENT_MAX_ROWS = 5
+    serials = services.mint_serials(batch=lot, count=40)
+    for serial in serials:
+        client.get(path_of(codes.link_for_serial(lot, serial)), REMOTE_ADDR="192.0.2.9")
+    for _ in range(20):  # the same code again and again
+        client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR="192.0.2.10")
+    scans.flush()
+    assert Scan.objects.count() == 5 + 1  # the same numbers as the inline log's flood test
+    assert sum(Scan.objects.values_list("hits", flat=True)) == 60
+    # A later flush merges into the rows already written.
+    client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR="192.0.2.10")
+    scans.flush()
+    assert Scan.objects.count() == 6 and Scan.objects.get(serial=None).hits == 21
+
+
+def test_a_failed_flush_loses_nothing(client, lot, fast_path):
+    for i in range(10):
+        client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR=f"192.0.2.{i + 1}")
+    with mock.patch.object(scans, "_insert", side_effect=OperationalError("server closed the connection")):
+        with pytest.raises(OperationalError):
+            scans.flush()
+    assert fast_path.llen(scans.BUFFER_KEY) == 10 and not Scan.objects.exists()
+    assert scans.flush() == 10  # the retry (the lock was released)
+    assert Scan.objects.count() == 10
+
+
+def test_the_first_buffered_scan_schedules_its_flush(client, lot, fast_path, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR="192.0.2.1")
+        client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR="192.0.2.2")
+    assert len(callbacks) == 1  # one flush for the scans it will find, not one per scan
+    assert Scan.objects.count() == 2 and fast_path.llen(scans.BUFFER_KEY) == 0  # inline here: no worker
+
+
+def test_buffered_verdicts_count_other_visitors_at_once_and_a_reload_shows_its_first_verdict(
+        client, lot, fast_path):
+    path = path_of(codes.link_for_batch(lot))
+    assert verdict_of(client.get(path, REMOTE_ADDR="192.0.2.1")) == "AUTHENTIC_FIRST_SCAN"
+    second = client.get(path, REMOTE_ADDR="192.0.2.2")
+    assert verdict_of(second) == "AUTHENTIC_SEEN_BEFORE" and "1 lần trước" in second.content.decode()
+    assert verdict_of(client.get(path, REMOTE_ADDR="192.0.2.1")) == "AUTHENTIC_FIRST_SCAN"  # the same visit
+    third = client.get(path, REMOTE_ADDR="192.0.2.3")
+    assert "2 lần trước" in third.content.decode()
+    scans.flush()
+    assert sorted(Scan.objects.values_list("hits", flat=True)) == [1, 1, 2]
+
+
+def test_a_lot_counter_starts_from_the_scans_already_logged(client, lot, fast_path, settings):
+    path = path_of(codes.link_for_batch(lot))
+    settings.TRACE_SCAN_BUFFER = False
+    for i in range(3):
+        client.get(path, REMOTE_ADDR=f"192.0.2.{i + 1}")
+    settings.TRACE_SCAN_BUFFER = True
+    assert "3 lần trước" in client.get(path, REMOTE_ADDR="192.0.2.9").content.decode()
+    assert "4 lần trước" in client.get(path, REMOTE_ADDR="192.0.2.10").content.decode()
+
+
+def test_a_cached_lot_answers_without_the_database_and_a_recall_shows_at_once(
+        client, lot, fast_path, django_assert_num_queries, django_capture_on_commit_callbacks):
+    path = path_of(codes.link_for_batch(lot))
+    assert "★★★★" in client.get(path, REMOTE_ADDR="192.0.2.1").content.decode()
+    with django_assert_num_queries(0):
+        assert verdict_of(client.get(path, REMOTE_ADDR="192.0.2.2")) == "AUTHENTIC_SEEN_BEFORE"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        certification.revoke(certificate=lot.variant.product.certifications.get(), reason="Vi phạm tiêu chí")
+    assert "★★★★" not in client.get(path, REMOTE_ADDR="192.0.2.3").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.recall_batch(batch=lot, reason="Nhiễm ẩm khi vận chuyển")
+    recalled = client.get(path, REMOTE_ADDR="192.0.2.4")
+    assert verdict_of(recalled) == "RECALLED" and "Nhiễm ẩm khi vận chuyển" in recalled.content.decode()
+
+
+def test_a_lot_page_from_the_page_cache_is_the_page_a_fresh_render_gives(client, lot):
+    path = path_of(codes.link_for_batch(lot))
+    for address in ("192.0.2.1", "192.0.2.2"):
+        client.get(path, REMOTE_ADDR=address)
+    cached = client.get(path, REMOTE_ADDR="192.0.2.3")  # the third visitor: "2 lần trước"
+    assert cached.context is None  # no template was rendered: the page came from the cache
+    views._pages.clear()
+    fresh = client.get(path, REMOTE_ADDR="192.0.2.3")  # the same visit again: the same verdict and note
+    assert fresh.context is not None and "2 lần trước" in fresh.content.decode()
+    assert cached.content == fresh.content
+
+
+def test_a_change_made_by_another_web_process_shows_within_a_quarter_second(client, lot, fast_path):
+    path = path_of(codes.link_for_batch(lot))
+    assert verdict_of(client.get(path, REMOTE_ADDR="192.0.2.1")) == "AUTHENTIC_FIRST_SCAN"
+    # Another process recalls the lot: the row changes and that process sets a new generation.
+    Batch.objects.filter(pk=lot.pk).update(status=Batch.Status.RECALLED, recall_reason="Nhiễm ẩm")
+    fast_path.set(lotcache.GENERATION_KEY, "set-by-another-process")
+    time.sleep(lotcache.GENERATION_SECONDS + 0.05)
+    assert verdict_of(client.get(path, REMOTE_ADDR="192.0.2.2")) == "RECALLED"
