@@ -89,34 +89,33 @@ class CheckoutCreate(graphene.Mutation):
         return _guard(cls, run)
 
 
-class CheckoutLinesAdd(graphene.Mutation):
+class _CheckoutLinesMutation(graphene.Mutation):
+    """checkoutLinesAdd and checkoutLinesUpdate: one shape, each calling its own service."""
+
+    class Meta:
+        abstract = True
+
     class Arguments:
         token = graphene.UUID(required=True)
         lines = graphene.List(graphene.NonNull(CheckoutLineInput), required=True)
 
     checkout = graphene.Field(CheckoutType)
     errors = graphene.List(graphene.NonNull(Error), required=True)
+    service = None
 
     @classmethod
     def mutate(cls, root, info, token, lines):
         return _guard(cls, lambda: cls(
-            checkout=checkout_service.add_lines(token=token, lines=_lines(lines), user=_user(info)), errors=[]
+            checkout=cls.service(token=token, lines=_lines(lines), user=_user(info)), errors=[]
         ))
 
 
-class CheckoutLinesUpdate(graphene.Mutation):
-    class Arguments:
-        token = graphene.UUID(required=True)
-        lines = graphene.List(graphene.NonNull(CheckoutLineInput), required=True)
+class CheckoutLinesAdd(_CheckoutLinesMutation):
+    service = staticmethod(checkout_service.add_lines)
 
-    checkout = graphene.Field(CheckoutType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
 
-    @classmethod
-    def mutate(cls, root, info, token, lines):
-        return _guard(cls, lambda: cls(
-            checkout=checkout_service.update_lines(token=token, lines=_lines(lines), user=_user(info)), errors=[]
-        ))
+class CheckoutLinesUpdate(_CheckoutLinesMutation):
+    service = staticmethod(checkout_service.update_lines)
 
 
 class CheckoutLineDelete(graphene.Mutation):
