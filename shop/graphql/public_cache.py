@@ -31,6 +31,9 @@ PUBLIC_FIELDS = frozenset({"products", "product", "search", "suggest", "producer
 WATCHED_APPS = frozenset({"catalog"})
 WATCHED_MODELS = frozenset({("shop", "salespoint"), ("shop", "district"), ("traceability", "batch")})
 GENERATION_KEY = "graphql-public:generation"
+# Real catalogue queries are a few hundred characters; longer texts are not parsed
+# into the lru_cache below, so a client cannot fill memory with huge queries.
+MAX_QUERY_CHARS = 8_000
 
 
 @functools.lru_cache(maxsize=512)
@@ -60,7 +63,7 @@ def _generation() -> str:
 def key_for(request, query, variables, operation_name) -> str | None:
     """The cache key of this request's answer, or None when it must not be cached."""
     seconds = settings.GRAPHQL_PUBLIC_CACHE_SECONDS
-    if not seconds or not query or getattr(request.user, "is_authenticated", False):
+    if not seconds or not query or len(query) > MAX_QUERY_CHARS or getattr(request.user, "is_authenticated", False):
         return None
     if not is_public_query(query, operation_name):
         return None

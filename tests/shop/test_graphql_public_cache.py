@@ -67,3 +67,9 @@ def test_only_answers_without_errors_are_cached(gql, cached, db, monkeypatch):
     assert stored == []
     gql("{ products(first: 5) { totalCount } }")
     assert stored == ['{"data":{"products":{"totalCount":0}}}']
+
+
+def test_huge_queries_are_answered_but_never_parsed_for_the_cache(gql, cached, db, monkeypatch):
+    monkeypatch.setattr(public_cache, "is_public_query", lambda *a: pytest.fail("parsed a huge query"))
+    padding = " " * public_cache.MAX_QUERY_CHARS
+    assert gql("{ products(first: 1) { totalCount } }" + padding)["data"]["products"]["totalCount"] == 0
