@@ -1,7 +1,7 @@
 """`make bench`: the shop under load from another process, in one table.
 
     .venv/bin/python bench/run.py [--rebuild] [--products 10000] [--concurrency 1,10,32]
-                                  [--duration 10] [--workers 3] [--threads 1]
+                                  [--duration 12] [--rounds 3] [--workers 4] [--threads 1]
 
 1. The database: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ocop_bench,
    created when missing; its name must start with ocop_bench), migrated, with the demo shop,
@@ -14,15 +14,18 @@
    13 of a local server) also a Celery worker, which flushes the buffered scans and runs the
    background tasks. E-mail goes nowhere (the dummy backend).
 3. The load: wrk, from its own process, runs each target at each concurrency for --duration
-   seconds (after a warm-up that reaches every worker). wrk is C with one event loop per
+   seconds (after a warm-up that reaches every worker), in --rounds short runs, each right
+   after a floor run as long: floor, target, floor, target… The load of a shared machine
+   drifts within seconds, so pairs side by side weigh it on both sides alike. wrk is C with one event loop per
    thread: it costs the server a few percent of one core, where a Python client fast enough
    to saturate the server would take one of the two cores for itself. Its CPU share is
    measured and written with the results. Each request carries a random client address
    (X-Forwarded-For, trusted as behind the proxy), so every trace request is a new scan.
 4. One table: requests per second, p50 and p95 latency, errors (anything but a clean 200,
    and socket errors), and each target's throughput as a ratio to the floor (a Django view
-   that does nothing, /healthz, through the whole middleware stack) at the same concurrency,
-   run right before the target (the floor's row shows the median of those runs). The same
+   that does nothing, /healthz, through the whole middleware stack) at the same concurrency:
+   the target's requests over the floor's in its interleaved runs (the floor's row shows the
+   median of its runs per target). Latency: the median of the runs' p50 and the worst p95. The same
    as JSON in bench/results/<UTC time>.json and bench/results/latest.json.
 
 Targets (issue 7): trace page >= 0.6 x the floor, product list p95 <= 60 ms with 10
@@ -265,17 +268,41 @@ def wrk(mode_args: list[str], concurrency: int, seconds: float) -> dict:
     seconds_run = result["duration_us"] / 1e6
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return {
-        "requests": result["requests"], "rps": result["requests"] / seconds_run,
+        "requests": result["requests"], "rps": result["requests"] / seconds_run, "seconds": seconds_run,
         "p50_ms": result["p50_us"] / 1000, "p95_ms": result["p95_us"] / 1000, "p99_ms": result["p99_us"] / 1000,
         "errors": result["errors"] + result["socket_errors"], "flows": result["flows"],
         "generator_cpu_pct": round(100 * cpu / seconds_run, 1),
     }
 
 
+def merged(runs: list[dict]) -> dict:
+    """Several short runs of one target as one: requests over time, the median p50, the worst p95."""
+    seconds = sum(r["seconds"] for r in runs)
+    middle = sorted(runs, key=lambda r: r["p50_ms"])[len(runs) // 2]
+    return {
+        "requests": sum(r["requests"] for r in runs), "seconds": seconds,
+        "rps": sum(r["requests"] for r in runs) / seconds,
+        "p50_ms": middle["p50_ms"], "p95_ms": max(r["p95_ms"] for r in runs), "p99_ms": max(r["p99_ms"] for r in runs),
+        "errors": sum(r["errors"] for r in runs), "flows": sum(r["flows"] for r in runs),
+        "generator_cpu_pct": round(sum(r["generator_cpu_pct"] * r["seconds"] for r in runs) / seconds, 1),
+        "runs_rps": [round(r["rps"], 1) for r in runs],
+    }
+
+
+def interleaved(floor_args: list[str], target_args: list[str], concurrency: int, seconds: float,
+                rounds: int) -> tuple[dict, dict]:
+    """floor, target, floor, target…: `rounds` pairs of runs, `seconds` in all for each side."""
+    floors, targets = [], []
+    for _ in range(rounds):
+        floors.append(wrk(floor_args, concurrency, seconds / rounds))
+        targets.append(wrk(target_args, concurrency, seconds / rounds))
+    return merged(floors), merged(targets)
+
+
 def report_row(row: dict) -> None:
     print(f"  {row['endpoint']:24s} c={row['concurrency']:<3d} {row['rps']:8.1f} req/s  p50 {row['p50_ms']:6.1f} ms  "
           f"p95 {row['p95_ms']:7.1f} ms  errors {row['errors']}  × floor {row['ratio']:.2f} (floor "
-          f"{row['floor_rps']:.0f} req/s just before; wrk {row['generator_cpu_pct']:.0f} % CPU)", flush=True)
+          f"{row['floor_rps']:.0f} req/s interleaved; wrk {row['generator_cpu_pct']:.0f} % CPU)", flush=True)
 
 
 def machine() -> dict:
@@ -299,7 +326,8 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="drop the bench database and build it again")
     parser.add_argument("--products", type=int, default=10_000, help="synthetic products (generate_catalog)")
     parser.add_argument("--concurrency", default="1,10,32", help="client counts, comma-separated")
-    parser.add_argument("--duration", type=float, default=10, help="seconds per endpoint and concurrency")
+    parser.add_argument("--duration", type=float, default=12, help="seconds per endpoint and concurrency")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved floor/target runs per cell")
     parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread when > 1)")
     parser.add_argument("--only", default="", help="targets to run besides the floor, by the start of their "
@@ -371,14 +399,12 @@ def main() -> None:
             warm = wrk(mode_args, max(2, args.workers * 2), 2)
             warm_scans += warm["requests"] - warm["errors"] if name.startswith("trace") else 0
         for concurrency in levels:
-            # The floor runs right before each target, and the ratio is to that run: on a
-            # shared machine the load drifts over minutes, not over one pair of runs.
+            # Each target's ratio is to floor runs interleaved with its own (see interleaved()).
             floors, level = [], []
             for name, mode_args in plan[1:]:
-                floor = wrk(plan[0][1], concurrency, args.duration)
-                floors.append(floor)
                 load = os.getloadavg()[0]
-                result = wrk(mode_args, concurrency, args.duration)
+                floor, result = interleaved(plan[0][1], mode_args, concurrency, args.duration, args.rounds)
+                floors.append(floor)
                 level.append({"endpoint": name, "concurrency": concurrency, **result,
                               "ratio": result["rps"] / floor["rps"], "floor_rps": floor["rps"],
                               "load_average_before": load})
