@@ -264,6 +264,11 @@ TRACE_REPORTS_PER_CLIENT_PER_DAY = int(os.environ.get("TRACE_REPORTS_PER_CLIENT_
 # lot, its events, product or certificates retires at once.
 TRACE_SCAN_BUFFER = env_bool("TRACE_SCAN_BUFFER", bool(REDIS_URL))
 TRACE_SCAN_FLUSH_SECONDS = float(os.environ.get("TRACE_SCAN_FLUSH_SECONDS", "1"))
+# Lot-level scans are counted in each process and sent to Redis in batches this often
+# (traceability/tally.py: no round trip per scan; counts up to that much stale across
+# processes); 0 asks Redis on every scan (exact). The sender is a thread of each process.
+TRACE_SCAN_BATCH_SECONDS = float(os.environ.get("TRACE_SCAN_BATCH_SECONDS", "0.25"))
+TRACE_SCAN_SEND_THREAD = env_bool("TRACE_SCAN_SEND_THREAD", True)
 TRACE_CACHE_LOTS = env_bool("TRACE_CACHE_LOTS", bool(REDIS_URL))
 TRACE_REDIS_RETRY_AFTER = float(os.environ.get("TRACE_REDIS_RETRY_AFTER", "10"))  # seconds without Redis after a failure
 # The shop's own EPCIS vocabulary (the harvesting bizStep, extension fields).

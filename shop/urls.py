@@ -13,12 +13,14 @@ from storefront import views as storefront_views
 from storefront.sitemaps import SITEMAPS
 
 urlpatterns = [
+    # The trace resolver first: its pages are the most requested (every package's QR code),
+    # and each request resolves its path twice (storefront.middleware, then the handler).
+    path("", include("traceability.urls")),
     path("admin/", admin.site.urls),
     path("graphql/", csrf_exempt(ShopGraphQLView.as_view(graphiql=settings.DEBUG)), name="graphql"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("", include("orders.urls")),
-    path("", include("traceability.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", storefront_views.robots_txt, name="robots_txt"),
 ]

@@ -92,3 +92,15 @@ def _no_public_graphql_cache(settings):
     """Tests change rows without signals (F() updates, rollbacks between tests) and query again
     at once: the GraphQL answer cache is tested on its own (tests/shop/test_graphql_public_cache.py)."""
     settings.GRAPHQL_PUBLIC_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _scans_sent_by_the_test(settings):
+    """Batched lot scans (traceability/tally.py) go out when a test sends them, or when the
+    batch is due, never from a thread of their own that would race the test's assertions."""
+    from traceability import tally
+
+    settings.TRACE_SCAN_SEND_THREAD = False
+    tally.forget()
+    yield
+    tally.forget()

@@ -10,9 +10,12 @@
   client's scans only raise the counter of its latest row. A flood from
   one client therefore adds at most that many rows per window.
 - Cheap: without Redis a scan is written at once. With Redis
-  (TRACE_SCAN_BUFFER) a scan costs two round trips: one reads the
-  visitor's repeat key (and a lot-level code's counter), one script call
-  marks the visitor, counts and pushes the scan onto a Redis list. `flush()`
+  (TRACE_SCAN_BUFFER) a lot-level code's scan is one script call
+  (`scan_lot`): it reads the visitor's repeat key and the code's counter,
+  marks the visitor, counts, picks the verdict off the ladder the caller
+  passed and pushes the scan onto a Redis list. A serial's scan takes two
+  round trips (the visitor's key, then the push) around a read of its
+  history in the database. `flush()`
   (the task traceability.tasks.flush_scans, scheduled by the first scan it
   will carry) writes the list in bulk about TRACE_SCAN_FLUSH_SECONDS later
   under the same caps; a web process that dies loses nothing. A lot-level
@@ -34,7 +37,7 @@ import logging
 import secrets
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
@@ -44,7 +47,7 @@ from django.utils import timezone
 
 from traceability import shared
 from traceability.models import Scan
-from traceability.verdicts import EarlierScan, lookback_hours
+from traceability.verdicts import Decision, EarlierScan, Ladder, lookback_hours
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +89,37 @@ end
 redis.call('RPUSH', KEYS[3], ARGV[7])
 if redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[8]) then return 1 end
 return 0
+"""
+# A lot-level code's scan in one round trip: a new visit marks the client with what
+# it saw (a repeat within the window is the same visit and sees that again) and
+# counts; the verdict is picked off the ladder (verdicts.Ladder) by the earlier
+# scans; the scan, with it, is queued. Returns {repeat mark time, earlier scans,
+# first scan stamp, rung (1-3), 1 when no flush is scheduled yet}, or {'unseeded'}
+# when the lot's counter must first be built, or {'unmarked'} for a repeat whose
+# mark holds no snapshot (the caller then takes the general path).
+_SCAN_LOT = """
+local counter = redis.call('HMGET', KEYS[2], 'n', 'first', 'seeded')
+if not counter[3] then return {'unseeded'} end
+local mark = redis.call('GET', KEYS[1])
+local at, earlier, first = '', 0, ''
+if mark then
+  local n
+  at, n, first = string.match(mark, '^([^|]*)|([^|]*)|(.*)$')
+  if not n then return {'unmarked'} end
+  earlier = tonumber(n)
+else
+  earlier, first = tonumber(counter[1] or '0'), counter[2] or ''
+  redis.call('SET', KEYS[1], ARGV[1] .. '|' .. earlier .. '|' .. first, 'EX', ARGV[2])
+  redis.call('HINCRBY', KEYS[2], 'n', 1)
+  redis.call('HSETNX', KEYS[2], 'first', ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+end
+local rung, many_from = 1, tonumber(ARGV[6])
+if many_from > 0 and earlier >= many_from then rung = 3 elseif earlier > 0 then rung = 2 end
+redis.call('RPUSH', KEYS[3], ARGV[6 + rung])
+local schedule = 0
+if redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[5]) then schedule = 1 end
+return {at, earlier, first, rung, schedule}
 """
 _RELEASE_LOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -168,12 +202,12 @@ def _guarded():
     return transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
 
 
-def _buffer():
+def buffer():
     """The Redis holding the buffer, the counters and the repeat keys, or None: the database path."""
     return shared.client() if settings.TRACE_SCAN_BUFFER else None
 
 
-def _script(redis, source: str):
+def script(redis, source: str):
     """A Lua script run by its hash (EVALSHA), loaded again should Redis have forgotten it."""
     if source not in _scripts:
         _scripts[source] = redis.register_script(source)
@@ -183,22 +217,23 @@ def _script(redis, source: str):
 _scripts: dict = {}
 
 
-def _seen_key(client: str, code: str) -> str:
+def seen_key(client: str, code: str) -> str:
     return f"trace:scans:seen:{client}:{code}"
 
 
-def _counter_key(batch_id: int) -> str:
+def counter_key(batch_id: int) -> str:
     return f"trace:scans:lot:{batch_id}"
 
 
-def _stamp(moment: datetime.datetime | None) -> str:
-    return "" if moment is None else repr(moment.timestamp())
+def stamp(at: datetime.datetime | None) -> str:
+    """A moment as Redis keeps it (seconds since the epoch), '' for none."""
+    return "" if at is None else repr(at.timestamp())
 
 
-def _moment(stamp: bytes | str | None) -> datetime.datetime | None:
-    if not stamp:
+def moment(text: bytes | str | None) -> datetime.datetime | None:
+    if not text:
         return None
-    return datetime.datetime.fromtimestamp(float(stamp), datetime.UTC)
+    return datetime.datetime.fromtimestamp(float(text), datetime.UTC)
 
 
 # -- reading: what earlier scans say ----------------------------------------------------
@@ -208,26 +243,26 @@ def client_state(client: str, code: str, now: datetime.datetime, *, batch_id: in
     """Has this client scanned this code within the repeat window? With Redis one round
     trip, which for a lot-level code also reads its counter; else one query."""
     code = code[:64]
-    redis = _buffer()
+    redis = buffer()
     if redis is not None:
         try:
             pipe = redis.pipeline(transaction=False)
-            pipe.get(_seen_key(client, code))
+            pipe.get(seen_key(client, code))
             if batch_id and not serial_id:
-                pipe.hmget(_counter_key(batch_id), "n", "first", "seeded")
+                pipe.hmget(counter_key(batch_id), "n", "first", "seeded")
             value, *counter = pipe.execute()
         except shared.Error as exc:
             shared.failed(exc)
         else:
             state = ClientState()
             if counter and counter[0][2]:  # built from the database already
-                state.counted = History(count=int(counter[0][0] or 0), first_at=_moment(counter[0][1]))
+                state.counted = History(count=int(counter[0][0] or 0), first_at=moment(counter[0][1]))
             if value:
                 at, _, snapshot = value.decode().partition("|")
                 state.repeat_at = datetime.datetime.fromisoformat(at)
                 if snapshot:
                     count, _, first = snapshot.partition("|")
-                    state.seen = History(count=int(count), first_at=_moment(first))
+                    state.seen = History(count=int(count), first_at=moment(first))
             return state
     try:
         since = now - datetime.timedelta(minutes=settings.TRACE_SCAN_REPEAT_MINUTES)
@@ -258,7 +293,7 @@ def history(*, batch_id: int | None, serial_id: int | None, now: datetime.dateti
             if state is not None and state.seen is not None:
                 return state.seen
             if before is None:
-                counted = (state.counted if state else None) or _lot_counter(batch_id)
+                counted = (state.counted if state else None) or lot_counter(batch_id)
                 if counted is not None:
                     return counted
         scans = _target(batch_id, serial_id)
@@ -282,34 +317,30 @@ def history(*, batch_id: int | None, serial_id: int | None, now: datetime.dateti
         return History(available=False)
 
 
-def _lot_counter(batch_id: int) -> History | None:
+def lot_counter(batch_id: int) -> History | None:
     """A lot-level code's scans from its Redis counter (built from the database the
     first time), or None without Redis."""
-    redis = _buffer()
+    redis = buffer()
     if redis is None:
         return None
-    key = _counter_key(batch_id)
+    key = counter_key(batch_id)
     try:
         count, first, seeded = redis.hmget(key, "n", "first", "seeded")
         if not seeded:
             with _guarded():
                 totals = _target(batch_id, None).aggregate(n=Count("id"), first=Min("scanned_at"))
-            count, first = _script(redis, _SEED_COUNTER)(
-                keys=[key], args=[totals["n"], _stamp(totals["first"]), COUNTER_SECONDS], client=redis)
+            count, first = script(redis, _SEED_COUNTER)(
+                keys=[key], args=[totals["n"], stamp(totals["first"]), COUNTER_SECONDS], client=redis)
     except shared.Error as exc:
         shared.failed(exc)
         return None
-    return History(count=int(count or 0), first_at=_moment(first))
+    return History(count=int(count or 0), first_at=moment(first))
 
 
 # -- writing ---------------------------------------------------------------------------
 
-def record(*, state: ClientState, code: str, client: str, verdict: str, channel: str, now: datetime.datetime,
-           batch_id: int | None = None, serial_id: int | None = None,
-           latitude: Decimal | None = None, longitude: Decimal | None = None,
-           seen: History | None = None) -> None:
+def record(*, scan: PendingScan, state: ClientState, seen: History | None = None) -> None:
     """Log the scan (`seen`: the history its verdict was given). Never raises."""
-    scan = PendingScan(now, code[:64], client, verdict, channel, batch_id, serial_id, latitude, longitude)
     if _push(scan, state, seen):
         return
     try:
@@ -318,30 +349,69 @@ def record(*, state: ClientState, code: str, client: str, verdict: str, channel:
         logger.exception("could not log a scan of %s", scan.code)
 
 
+@dataclass
+class LotScan:
+    """What `scan_lot` logged: the verdict and the history it was picked by."""
+
+    decision: Decision
+    seen: History
+    repeat_at: datetime.datetime | None
+
+
+def scan_lot(scan: PendingScan, ladder: Ladder) -> LotScan | None:
+    """Log a lot-level code's scan and pick its verdict off `ladder` by the code's
+    earlier scans, in one Redis round trip. None without Redis (or with Redis
+    failing, or an old-style mark): the caller takes the general path."""
+    redis = buffer()
+    if redis is None:
+        return None
+    rungs = (ladder.first, ladder.again, ladder.many)
+    keys = [seen_key(scan.client, scan.code), counter_key(scan.batch_id), BUFFER_KEY, FLUSH_PENDING_KEY]
+    args = [scan.at.isoformat(), settings.TRACE_SCAN_REPEAT_MINUTES * 60, stamp(scan.at), COUNTER_SECONDS,
+            FLUSH_PENDING_SECONDS, ladder.many_from,
+            *(replace(scan, verdict=d.verdict.value).dumps() for d in rungs)]
+    try:
+        answer = script(redis, _SCAN_LOT)(keys=keys, args=args, client=redis)
+        if answer == [b"unseeded"]:
+            if lot_counter(scan.batch_id) is None:  # builds the counter from the database
+                return None
+            answer = script(redis, _SCAN_LOT)(keys=keys, args=args, client=redis)
+    except shared.Error as exc:
+        shared.failed(exc)
+        return None
+    if len(answer) != 5:
+        return None
+    at, earlier, first, rung, schedule = answer
+    if schedule:
+        schedule_flush(settings.TRACE_SCAN_FLUSH_SECONDS)
+    return LotScan(decision=rungs[int(rung) - 1], seen=History(count=int(earlier), first_at=moment(first)),
+                   repeat_at=datetime.datetime.fromisoformat(at.decode()) if at else None)
+
+
 def _push(scan: PendingScan, state: ClientState, seen: History | None) -> bool:
     """Buffer the scan in Redis (one script call); False when it must be written now."""
-    redis = _buffer()
+    redis = buffer()
     if redis is None:
         return False
     lot_level = bool(scan.batch_id and not scan.serial_id)
     mark = scan.at.isoformat()
     if lot_level and seen is not None and seen.available:
-        mark += f"|{seen.count}|{_stamp(seen.first_at)}"
+        mark += f"|{seen.count}|{stamp(seen.first_at)}"
     try:
-        first_of_flush = _script(redis, _PUSH)(
-            keys=[_seen_key(scan.client, scan.code), _counter_key(scan.batch_id or 0), BUFFER_KEY, FLUSH_PENDING_KEY],
+        first_of_flush = script(redis, _PUSH)(
+            keys=[seen_key(scan.client, scan.code), counter_key(scan.batch_id or 0), BUFFER_KEY, FLUSH_PENDING_KEY],
             args=[int(state.repeat_at is None), int(lot_level), mark, settings.TRACE_SCAN_REPEAT_MINUTES * 60,
-                  _stamp(scan.at), COUNTER_SECONDS, scan.dumps(), FLUSH_PENDING_SECONDS],
+                  stamp(scan.at), COUNTER_SECONDS, scan.dumps(), FLUSH_PENDING_SECONDS],
             client=redis)
     except shared.Error as exc:
         shared.failed(exc)
         return False
     if first_of_flush:
-        _schedule_flush(settings.TRACE_SCAN_FLUSH_SECONDS)
+        schedule_flush(settings.TRACE_SCAN_FLUSH_SECONDS)
     return True
 
 
-def _schedule_flush(seconds: float) -> None:
+def schedule_flush(seconds: float) -> None:
     from shop.tasks import enqueue_later
     from traceability.tasks import flush_scans
 
@@ -440,19 +510,19 @@ def flush() -> int:
             raw = redis.lrange(BUFFER_KEY, 0, FLUSH_CHUNK - 1)
             if not raw:
                 return moved
-            write(_decode(raw))
+            write(decode(raw))
             redis.ltrim(BUFFER_KEY, len(raw), -1)
             moved += len(raw)
-        _schedule_flush(0)  # a backlog longer than one run: go on in another
+        schedule_flush(0)  # a backlog longer than one run: go on in another
         return moved
     finally:
         try:
-            _script(redis, _RELEASE_LOCK)(keys=[FLUSH_LOCK_KEY], args=[token], client=redis)
+            script(redis, _RELEASE_LOCK)(keys=[FLUSH_LOCK_KEY], args=[token], client=redis)
         except shared.Error:
             pass  # the lock expires on its own
 
 
-def _decode(raw: list[bytes]) -> list[PendingScan]:
+def decode(raw: list[bytes]) -> list[PendingScan]:
     scans = []
     for item in raw:
         try:

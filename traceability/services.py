@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,11 +20,11 @@ from catalog import holds
 from catalog.gtin import validate_gtin
 from catalog.models import Product, ProductVariant
 from shop.errors import ShopError
-from traceability import codes, lotcache, scans, vocabulary
+from traceability import codes, lotcache, scans, tally, vocabulary
 from traceability.codes import Kind
 from traceability.models import Batch, ItemSerial, ProblemReport, TraceEvent
 from traceability.permissions import require_manager
-from traceability.verdicts import Facts, Verdict, decide
+from traceability.verdicts import Facts, Verdict, decide, lot_ladder
 
 logger = logging.getLogger(__name__)
 
@@ -299,47 +299,52 @@ def _lookup(parsed: codes.Parsed) -> TraceOutcome:
     return out
 
 
-def trace_code(text: str, *, client: str, channel: str = "page", latitude=None, longitude=None,
-               now: datetime.datetime | None = None) -> TraceOutcome:
-    """Resolve a code and log the scan. Never raises for bad input: a code
-    that is not ours gets UNKNOWN or NOT_AUTHENTIC."""
+def trace_code(text: str = "", *, parsed: codes.Parsed | None = None, client: str, channel: str = "page",
+               latitude=None, longitude=None, now: datetime.datetime | None = None) -> TraceOutcome:
+    """Resolve a code (`text`, or `parsed` when the caller parsed it) and log the
+    scan. Never raises for bad input: a code that is not ours gets UNKNOWN or
+    NOT_AUTHENTIC."""
     now = now or timezone.now()
-    parsed = codes.parse(text)
+    parsed = parsed or codes.parse(text)
     out = _lookup(parsed)
     if parsed.error == "bad_check_digit":
         out.reason = "bad_check_digit"
     lat, lon = scans.coarse(latitude, longitude) if latitude is not None and longitude is not None else (None, None)
-    code = parsed.code or (text or "")[:64]
+    code = (parsed.code or (text or "")[:64])[:64]
     batch, serial = out.batch, out.serial
-    state = scans.client_state(client, code, now, batch_id=batch.pk if batch else None,
-                               serial_id=serial.pk if serial else None)
-    history = scans.history(
-        batch_id=batch.pk if batch else None, serial_id=serial.pk if serial else None, now=now, state=state
-    )
-    decision = decide(Facts(
+    facts = Facts(
         signature_ok=parsed.signature_ok if out.reason != "serial_mismatch" else False,
         found=batch is not None,
         recalled=bool(batch and batch.is_recalled),
         is_serial=serial is not None,
         lot_quantity=batch.quantity if batch else 0,
-        earlier_count=history.count,
-        recent=history.recent,
         now=now,
         latitude=float(lat) if lat is not None else None,
         longitude=float(lon) if lon is not None else None,
-    ))
+    )
+    scan = scans.PendingScan(now, code, client, "", channel, batch.pk if batch else None,
+                             serial.pk if serial else None, lat, lon)
+    if batch is not None and serial is None:  # a lot-level code: the hot path (tally.py, scans.scan_lot)
+        ladder = lot_ladder(facts)
+        logged = tally.scan(scan, ladder) or scans.scan_lot(scan, ladder)
+        if logged is not None:
+            return _concluded(out, logged.decision, logged.seen, logged.repeat_at, now)
+    state = scans.client_state(client, code, now, batch_id=scan.batch_id, serial_id=scan.serial_id)
+    history = scans.history(batch_id=scan.batch_id, serial_id=scan.serial_id, now=now, state=state)
+    facts.earlier_count, facts.recent = history.count, history.recent
+    _concluded(out, decide(facts), history, state.repeat_at, now)
+    scans.record(scan=replace(scan, verdict=out.verdict.value), state=state, seen=history)
+    return out
+
+
+def _concluded(out: TraceOutcome, decision, history: scans.History, repeat_at, now) -> TraceOutcome:
     out.verdict, out.reason = decision.verdict, out.reason or decision.reason
-    if batch is not None and not history.available and out.verdict == Verdict.AUTHENTIC_FIRST_SCAN:
+    if out.batch is not None and not history.available and out.verdict == Verdict.AUTHENTIC_FIRST_SCAN:
         # The log could not be read: genuine, but we cannot say it is the first scan.
         out.verdict = Verdict.AUTHENTIC_SEEN_BEFORE
-    if history.available and batch is not None:
+    if history.available and out.batch is not None:
         out.scan_count = history.count + 1
-        out.first_scanned_at = history.first_at or state.repeat_at or now
-    scans.record(
-        state=state, code=code, client=client, verdict=out.verdict.value, channel=channel, now=now,
-        batch_id=batch.pk if batch else None, serial_id=serial.pk if serial else None, latitude=lat, longitude=lon,
-        seen=history,
-    )
+        out.first_scanned_at = history.first_at or repeat_at or now
     return out
 
 

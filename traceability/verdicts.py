@@ -88,24 +88,64 @@ def _many_recent(facts: Facts) -> bool:
     return sum(1 for s in facts.recent if s.at >= since) >= settings.TRACE_SUSPICIOUS_SCANS
 
 
-def decide(facts: Facts) -> Decision:
-    """The order matters: a bad signature says more than anything in the
-    database; an unknown code has nothing to be recalled; a recall outranks
-    the scan history, which is about copies of a genuine code."""
+@dataclass(frozen=True)
+class Ladder:
+    """A lot-level code's verdict as a function of its earlier scans alone.
+
+    Everything else a lot-level verdict depends on is known before the scan log
+    is read, so the log can pick the verdict in the same step that counts the
+    scan (scans.scan_lot: one Redis round trip). `decide()` uses it too, so
+    there is one rule."""
+
+    first: Decision  # no earlier scan
+    again: Decision  # some earlier scans
+    many: Decision  # `many_from` earlier scans or more
+    many_from: int = 0  # 0: never
+
+    def pick(self, earlier: int) -> Decision:
+        if self.many_from and earlier >= self.many_from:
+            return self.many
+        return self.again if earlier else self.first
+
+
+def _same(decision: Decision) -> Ladder:
+    return Ladder(decision, decision, decision)
+
+
+def _settled(facts: Facts) -> Decision | None:
+    """A verdict no scan history can change. The order matters: a bad signature says
+    more than anything in the database; an unknown code has nothing to be recalled;
+    a recall outranks the scan history, which is about copies of a genuine code."""
     if facts.signature_ok is False:
         return Decision(Verdict.NOT_AUTHENTIC, "bad_signature")
     if not facts.found:
         return Decision(Verdict.UNKNOWN)
     if facts.recalled:
         return Decision(Verdict.RECALLED)
-    if facts.is_serial:
-        if _many_recent(facts):
-            return Decision(Verdict.SUSPICIOUS, "many_scans")
-        if _far_apart(facts):
-            return Decision(Verdict.SUSPICIOUS, "far_apart")
-    elif facts.lot_quantity and facts.earlier_count >= facts.lot_quantity * settings.TRACE_LOT_SCANS_PER_UNIT:
-        # A lot-level code is on every package of the lot: only far more scans than packages is odd.
-        return Decision(Verdict.SUSPICIOUS, "more_scans_than_units")
+    return None
+
+
+def lot_ladder(facts: Facts) -> Ladder:
+    """The verdicts of a lot-level code (facts.earlier_count is not read)."""
+    settled = _settled(facts)
+    if settled is not None:
+        return _same(settled)
+    # A lot-level code is on every package of the lot: only far more scans than packages is odd.
+    return Ladder(Decision(Verdict.AUTHENTIC_FIRST_SCAN), Decision(Verdict.AUTHENTIC_SEEN_BEFORE),
+                  Decision(Verdict.SUSPICIOUS, "more_scans_than_units"),
+                  many_from=facts.lot_quantity * settings.TRACE_LOT_SCANS_PER_UNIT if facts.lot_quantity else 0)
+
+
+def decide(facts: Facts) -> Decision:
+    if not facts.is_serial:
+        return lot_ladder(facts).pick(facts.earlier_count)
+    settled = _settled(facts)
+    if settled is not None:
+        return settled
+    if _many_recent(facts):
+        return Decision(Verdict.SUSPICIOUS, "many_scans")
+    if _far_apart(facts):
+        return Decision(Verdict.SUSPICIOUS, "far_apart")
     if facts.earlier_count == 0:
         return Decision(Verdict.AUTHENTIC_FIRST_SCAN)
     return Decision(Verdict.AUTHENTIC_SEEN_BEFORE)

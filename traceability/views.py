@@ -47,9 +47,11 @@ def _language(request) -> str:
     if lang in ("vi", "en"):
         return lang
     # The shopper pages take their language from the URL (/en/…); a trace URL is
-    # printed on a package, so its language comes from the phone (cookie, Accept-Language).
-    active = (translation.get_language_from_request(request, check_path=False) or "vi")[:2]
-    return active if active in ("vi", "en") else "vi"
+    # printed on a package, so its language comes from the phone (cookie, Accept-Language),
+    # as storefront.middleware negotiated it for this path.
+    active = getattr(request, "LANGUAGE_CODE", None) or translation.get_language_from_request(
+        request, check_path=False) or "vi"
+    return active[:2] if active[:2] in ("vi", "en") else "vi"
 
 
 def _wants(request) -> str:
@@ -246,17 +248,19 @@ def _not_found_json(language: str) -> HttpResponse:
     return _json({"error": "not_found", "message": pick("Không tìm thấy mã này.", "Code not found.", language)}, 404)
 
 
-def _resolve(request, text: str, anchor_path: str) -> HttpResponse:
+def _resolve(request, text: str, anchor_path: str, parsed: codes.Parsed | None = None) -> HttpResponse:
+    """`parsed`: `text` parsed already (the caller needed to know what it names)."""
+    parsed = parsed or codes.parse(text)
     language = _language(request)
     with translation.override(language):
         wants = _wants(request)
-        parsed = codes.parse(text)
         if wants in ("pip", "cert", "trace"):
             return _link_type(request, parsed, wants, language)
         lat, lon = _place(request)
         client = scans.client_hash(scans.client_address(request))
         outcome = services.trace_code(
-            text, client=client, channel="linkset" if wants == "linkset" else "page", latitude=lat, longitude=lon,
+            text, parsed=parsed, client=client, channel="linkset" if wants == "linkset" else "page", latitude=lat,
+            longitude=lon,
         )
         anchor = settings.SITE_URL.rstrip("/") + anchor_path
         if wants == "linkset":
@@ -334,7 +338,7 @@ def digital_link(request, path: str):
             anchor = codes.digital_link(parsed.gtin)
             return _json(linkset.for_product(outcome.product, anchor), content_type=linkset.CONTENT_TYPE)
         return HttpResponseRedirect(_product_url(outcome.product, language))
-    return _resolve(request, raw, "/" + raw.rstrip("/"))
+    return _resolve(request, raw, "/" + raw.rstrip("/"), parsed)
 
 
 @require_http_methods(["GET", "HEAD"])

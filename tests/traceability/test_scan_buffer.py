@@ -19,7 +19,7 @@ from django.db import OperationalError
 from django.utils.html import escape
 
 from catalog import certification
-from traceability import codes, lotcache, scans, services, shared, views
+from traceability import codes, lotcache, scans, services, shared, tally, views
 from traceability.models import Batch, Scan
 from traceability.texts import VERDICT_TEXT
 
@@ -36,9 +36,7 @@ def verdict_of(response) -> str:
     return next(v.value for v, ((title, _), _) in VERDICT_TEXT.items() if f"<h1>{escape(title)}</h1>" in page)
 
 
-@pytest.fixture
-def fast_path(settings):
-    """Redis configured and answering: scans buffered, lots cached."""
+def redis_fast_path(settings, batch_seconds: float):
     conn = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
     try:
         conn.ping()
@@ -47,12 +45,36 @@ def fast_path(settings):
     conn.flushdb()
     settings.REDIS_URL = REDIS_URL
     settings.TRACE_SCAN_BUFFER = settings.TRACE_CACHE_LOTS = True
+    settings.TRACE_SCAN_BATCH_SECONDS = batch_seconds
     shared.reset()
     lotcache.forget()
     yield conn
     conn.flushdb()
     shared.reset()
     lotcache.forget()
+
+
+@pytest.fixture(params=["batched", "exact"])
+def fast_path(request, settings):
+    """Redis configured and answering: scans buffered, lots cached; lot-level scans counted in
+    this process and sent in batches (traceability/tally.py), or counted in Redis one by one."""
+    yield from redis_fast_path(settings, 60 if request.param == "batched" else 0)  # batches go when a test says
+
+
+@pytest.fixture
+def batched(settings):
+    yield from redis_fast_path(settings, 60)
+
+
+def sent() -> None:
+    """This process's batched lot scans, sent to Redis (as its sender thread does)."""
+    tally.send()
+
+
+def flush() -> int:
+    """The worker's flush, of what this process has sent."""
+    sent()
+    return scans.flush()
 
 
 @pytest.fixture
@@ -94,10 +116,11 @@ def test_scans_wait_in_redis_and_one_flush_writes_them_in_bulk(client, lot, fast
     for i in range(30):
         client.get(path_of(codes.link_for_batch(lot)) + "?lat=21.38567&lon=103.01734", REMOTE_ADDR=f"203.0.113.{i + 1}")
     assert not Scan.objects.exists()
+    sent()
     assert fast_path.llen(scans.BUFFER_KEY) == 150
 
     with django_assert_max_num_queries(10):  # a read of the clients' rows, a few INSERTs: not one per scan
-        assert scans.flush() == 150
+        assert flush() == 150
     assert fast_path.llen(scans.BUFFER_KEY) == 0
     assert Scan.objects.filter(serial__isnull=False).count() == 120
     assert set(Scan.objects.values_list("serial__serial", flat=True).exclude(serial=None)) == set(serials)
@@ -105,7 +128,7 @@ def test_scans_wait_in_redis_and_one_flush_writes_them_in_bulk(client, lot, fast
     assert lot_scans.count() == 30
     assert {(float(s.latitude), float(s.longitude)) for s in lot_scans} == {(21.4, 103.0)}
     assert set(Scan.objects.values_list("verdict", flat=True)) == {"AUTHENTIC_FIRST_SCAN", "AUTHENTIC_SEEN_BEFORE"}
-    assert scans.flush() == 0  # nothing written twice
+    assert flush() == 0  # nothing written twice
 
 
 def test_the_flush_keeps_the_caps_of_the_inline_log(client, lot, fast_path, settings):
@@ -115,12 +138,12 @@ def test_the_flush_keeps_the_caps_of_the_inline_log(client, lot, fast_path, sett
         client.get(path_of(codes.link_for_serial(lot, serial)), REMOTE_ADDR="192.0.2.9")
     for _ in range(20):  # the same code again and again
         client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR="192.0.2.10")
-    scans.flush()
+    flush()
     assert Scan.objects.count() == 5 + 1  # the same numbers as the inline log's flood test
     assert sum(Scan.objects.values_list("hits", flat=True)) == 60
     # A later flush merges into the rows already written.
     client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR="192.0.2.10")
-    scans.flush()
+    flush()
     assert Scan.objects.count() == 6 and Scan.objects.get(serial=None).hits == 21
 
 
@@ -129,9 +152,9 @@ def test_a_failed_flush_loses_nothing(client, lot, fast_path):
         client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR=f"192.0.2.{i + 1}")
     with mock.patch.object(scans, "_insert", side_effect=OperationalError("server closed the connection")):
         with pytest.raises(OperationalError):
-            scans.flush()
+            flush()
     assert fast_path.llen(scans.BUFFER_KEY) == 10 and not Scan.objects.exists()
-    assert scans.flush() == 10  # the retry (the lock was released)
+    assert flush() == 10  # the retry (the lock was released)
     assert Scan.objects.count() == 10
 
 
@@ -139,6 +162,8 @@ def test_the_first_buffered_scan_schedules_its_flush(client, lot, fast_path, dja
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR="192.0.2.1")
         client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR="192.0.2.2")
+        sent()
+        sent()  # an empty batch schedules nothing
     assert len(callbacks) == 1  # one flush for the scans it will find, not one per scan
     assert Scan.objects.count() == 2 and fast_path.llen(scans.BUFFER_KEY) == 0  # inline here: no worker
 
@@ -152,7 +177,7 @@ def test_buffered_verdicts_count_other_visitors_at_once_and_a_reload_shows_its_f
     assert verdict_of(client.get(path, REMOTE_ADDR="192.0.2.1")) == "AUTHENTIC_FIRST_SCAN"  # the same visit
     third = client.get(path, REMOTE_ADDR="192.0.2.3")
     assert "2 lần trước" in third.content.decode()
-    scans.flush()
+    flush()
     assert sorted(Scan.objects.values_list("hits", flat=True)) == [1, 1, 2]
 
 
@@ -203,3 +228,106 @@ def test_a_change_made_by_another_web_process_shows_within_a_quarter_second(clie
     fast_path.set(lotcache.GENERATION_KEY, "set-by-another-process")
     time.sleep(lotcache.GENERATION_SECONDS + 0.05)
     assert verdict_of(client.get(path, REMOTE_ADDR="192.0.2.2")) == "RECALLED"
+
+
+# -- lot-level scans counted in the process and sent in batches (traceability/tally.py) ---------
+
+def commands(conn) -> dict[str, int]:
+    return {name.removeprefix("cmdstat_"): stats["calls"] for name, stats in conn.info("commandstats").items()}
+
+
+def test_a_batched_lot_scan_asks_redis_nothing_and_its_batch_is_one_round_trip(client, lot, batched):
+    path = path_of(codes.link_for_batch(lot))
+    client.get(path, REMOTE_ADDR="192.0.2.1")  # the first reads the lot and its counter
+    batched.config_resetstat()
+    for i in range(20):
+        assert client.get(path, REMOTE_ADDR=f"198.51.100.{i + 1}").status_code == 200
+    writes = {"evalsha", "eval", "hmget", "rpush", "set", "hincrby"}
+    assert not writes & set(commands(batched))  # at most the lot cache's generation read
+    assert "21 lần trước" in client.get(path, REMOTE_ADDR="198.51.100.99").content.decode()
+
+    batched.config_resetstat()
+    with mock.patch.object(scans, "schedule_flush") as scheduled:
+        assert tally.send() == 22
+    sent_commands = commands(batched)
+    assert sent_commands.get("evalsha", 0) == 1 and sent_commands.get("hmget", 0) == 1
+    assert batched.llen(scans.BUFFER_KEY) == 22 and int(batched.hget(scans.counter_key(lot.pk), "n")) == 22
+    scheduled.assert_called_once()
+    assert tally.send() == 0  # nothing twice
+
+
+def test_other_processes_scans_show_once_a_batch_has_read_the_counter_back(client, lot, batched):
+    path = path_of(codes.link_for_batch(lot))
+    for i in range(3):
+        client.get(path, REMOTE_ADDR=f"192.0.2.{i + 1}")
+    batched.hincrby(scans.counter_key(lot.pk), "n", 5)  # five visits counted by other processes
+    assert "3 lần trước" in client.get(path, REMOTE_ADDR="192.0.2.10").content.decode()  # not read yet
+    sent()
+    assert "9 lần trước" in client.get(path, REMOTE_ADDR="192.0.2.11").content.decode()
+
+
+def test_a_visit_another_process_counted_is_not_counted_again(client, lot, batched):
+    path = path_of(codes.link_for_batch(lot))
+    client.get(path, REMOTE_ADDR="192.0.2.1")
+    sent()
+    tally.forget()  # the visitor's reload lands on another process, which has no mark of them
+    reload = client.get(path, REMOTE_ADDR="192.0.2.1")
+    assert verdict_of(reload) == "AUTHENTIC_SEEN_BEFORE"  # the trade-off: their own first visit counts
+    sent()
+    assert int(batched.hget(scans.counter_key(lot.pk), "n")) == 1  # one visit, however many processes saw it
+    assert flush() == 2
+    assert list(Scan.objects.values_list("hits", flat=True)) == [2]  # the log merges it as before
+
+
+def test_a_batched_visitor_reload_in_the_same_process_is_the_same_visit(client, lot, batched):
+    path = path_of(codes.link_for_batch(lot))
+    assert verdict_of(client.get(path, REMOTE_ADDR="192.0.2.1")) == "AUTHENTIC_FIRST_SCAN"
+    client.get(path, REMOTE_ADDR="192.0.2.2")
+    sent()
+    assert verdict_of(client.get(path, REMOTE_ADDR="192.0.2.1")) == "AUTHENTIC_FIRST_SCAN"
+    assert int(batched.hget(scans.counter_key(lot.pk), "n")) == 2
+
+
+def test_the_ladder_past_the_lots_size_gives_the_same_verdict_in_the_page_and_the_log(
+        client, lot_factory, fast_path, settings):
+    small = lot_factory(quantity=2)  # suspicious from 2 × TRACE_LOT_SCANS_PER_UNIT earlier scans
+    path = path_of(codes.link_for_batch(small))
+    verdicts = [verdict_of(client.get(path, REMOTE_ADDR=f"192.0.2.{i + 1}")) for i in range(6)]
+    many = 2 * settings.TRACE_LOT_SCANS_PER_UNIT
+    assert verdicts == ["AUTHENTIC_FIRST_SCAN"] + ["AUTHENTIC_SEEN_BEFORE"] * (many - 1) + ["SUSPICIOUS"] * (6 - many)
+    flush()
+    logged = list(Scan.objects.order_by("scanned_at", "id").values_list("verdict", flat=True))
+    assert logged == verdicts
+
+
+def test_a_batch_that_redis_refuses_goes_to_the_database(client, lot, batched, caplog):
+    path = path_of(codes.link_for_batch(lot))
+    for i in range(4):
+        client.get(path, REMOTE_ADDR=f"192.0.2.{i + 1}")
+    with mock.patch.object(redis.client.Pipeline, "execute", side_effect=redis.ConnectionError("gone")):
+        assert tally.send() == 4
+    assert Scan.objects.count() == 4 and batched.llen(scans.BUFFER_KEY) == 0
+    assert any("Redis unavailable" in r.getMessage() for r in caplog.records)
+    # Meanwhile (the breaker is open) scans take the database path.
+    client.get(path, REMOTE_ADDR="192.0.2.9")
+    assert Scan.objects.count() == 5
+
+
+def test_the_sender_thread_sends_without_being_asked(client, lot, batched, settings):
+    settings.TRACE_SCAN_SEND_THREAD = True
+    settings.TRACE_SCAN_BATCH_SECONDS = 0.05
+    tally.forget()
+    with mock.patch.object(scans, "schedule_flush"):
+        client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR="192.0.2.1")
+        deadline = time.monotonic() + 5
+        while batched.llen(scans.BUFFER_KEY) == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert batched.llen(scans.BUFFER_KEY) == 1
+    settings.TRACE_SCAN_BATCH_SECONDS = 60  # the thread goes quiet before the fixture empties Redis
+
+
+def test_a_forked_process_starts_with_nothing_of_its_parent(client, lot, batched):
+    client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR="192.0.2.1")
+    with mock.patch.object(tally.os, "getpid", return_value=-1):  # the child
+        client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR="192.0.2.2")
+        assert tally.send() == 1  # its own scan only; the parent sends its own
