@@ -10,6 +10,8 @@ Accept-Language), the trace pages `/q/{code}` and `/01/…`, the order status
 page. This middleware forces the default language only on storefront pages
 and lets everything else negotiate as before.
 """
+import functools
+
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.middleware.locale import LocaleMiddleware
@@ -19,8 +21,11 @@ from django.utils import translation
 STOREFRONT_NAMESPACE = "storefront"
 
 
+@functools.lru_cache(maxsize=4096)
 def is_storefront_page(path: str, urlconf) -> bool:
-    """Does an unprefixed `path` name a storefront page (in the default language)?"""
+    """Does an unprefixed `path` name a storefront page (in the default language)? The
+    URLconf does not change while the process runs, so the answer is kept (every request
+    asks, and the trace pages of a lot are asked for again and again)."""
     with translation.override(settings.LANGUAGE_CODE):
         try:
             match = resolve(path, urlconf)

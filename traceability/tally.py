@@ -48,7 +48,8 @@ logger = logging.getLogger(__name__)
 
 MARKS_MAX = 50_000  # visitors this process remembers (each expires after the repeat window)
 QUEUE_MAX = 2_000  # scans queued before the request itself sends them
-LOT_IDLE_SECONDS = 300  # a lot not scanned here for this long is dropped (read again if scanned)
+REFRESH_SECONDS = 10  # a batch reads back the counters of the lots scanned here this recently;
+# a lot scanned after a longer pause is read again first (one round trip), so no count is older than this
 
 # One batch. KEYS: the buffer, the flush-pending flag, then per new visit its
 # seen key and its lot's counter. ARGV: the repeat window and the counter's
@@ -78,6 +79,7 @@ return 0
 class _Lot:
     count: int  # the shared counter as last read
     first: datetime.datetime | None
+    read_at: float  # when (monotonic)
     local: int = 0  # visits counted here since that read
     used: float = 0.0  # when this process last saw a scan of it (monotonic)
 
@@ -111,16 +113,19 @@ def scan(pending: scans.PendingScan, ladder: Ladder) -> scans.LotScan | None:
     if not enabled():
         return None
     _own_process()
+    now = time.monotonic()
     lot = _lots.get(pending.batch_id)
-    if lot is None:
-        counted = scans.lot_counter(pending.batch_id)  # once per lot and process; built from the database if new
+    if lot is None or (now - lot.read_at > REFRESH_SECONDS and not lot.local):
+        counted = scans.lot_counter(pending.batch_id)  # built from the database for a new lot
         if counted is None:
             return None
-        lot = _Lot(count=counted.count, first=counted.first_at)
-    now = time.monotonic()
+        fresh = _Lot(count=counted.count, first=counted.first_at, read_at=now)
+        with _lock:
+            lot = _lots.get(pending.batch_id)
+            if lot is None or not lot.local:  # unsent visits of this process are not in the counter yet
+                lot = _lots[pending.batch_id] = fresh
     key = (pending.client, pending.code)
     with _lock:
-        lot = _lots.setdefault(pending.batch_id, lot)
         lot.used = now
         mark = _marks.get(key)
         if mark is not None and mark.until > now:
@@ -168,8 +173,8 @@ def send() -> int:
             batch, visits = _queue[:], _visits[:]
             _queue.clear()
             _visits.clear()
-            for idle in [b for b, lot in _lots.items() if now - lot.used > LOT_IDLE_SECONDS]:
-                del _lots[idle]
+            for idle in [b for b, lot in _lots.items() if now - lot.used > REFRESH_SECONDS and not lot.local]:
+                del _lots[idle]  # read again when scanned again
             sent = {batch_id: lot.local for batch_id, lot in _lots.items()}
         if not batch and not sent:
             return 0
@@ -201,6 +206,7 @@ def send() -> int:
                     del _lots[batch_id]
                     continue
                 lot.count, lot.first, lot.local = int(count or 0), scans.moment(first) or lot.first, lot.local - local
+                lot.read_at = now
         return len(batch)
 
 

@@ -331,3 +331,13 @@ def test_a_forked_process_starts_with_nothing_of_its_parent(client, lot, batched
     with mock.patch.object(tally.os, "getpid", return_value=-1):  # the child
         client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR="192.0.2.2")
         assert tally.send() == 1  # its own scan only; the parent sends its own
+
+
+def test_a_lot_not_scanned_here_for_a_while_is_read_again_before_its_count_is_shown(
+        client, lot, batched, monkeypatch):
+    path = path_of(codes.link_for_batch(lot))
+    client.get(path, REMOTE_ADDR="192.0.2.1")
+    sent()
+    batched.hincrby(scans.counter_key(lot.pk), "n", 3)  # other processes' visits since
+    monkeypatch.setattr(tally, "REFRESH_SECONDS", 0)  # "a while" has passed
+    assert "4 lần trước" in client.get(path, REMOTE_ADDR="192.0.2.2").content.decode()
