@@ -25,7 +25,7 @@ from django.http import Http404, QueryDict
 from catalog import certification, holds, selectors
 from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant, SaleHold, Stock
 from shop.errors import pick
-from shop.models import District, SalesPoint
+from shop.models import Commune, District, SalesPoint
 from storefront import presenters
 
 MAX_QUERY_LENGTH = 200
@@ -435,16 +435,10 @@ class ProductPage:
 def product_page(slug: str, day: datetime.date | None = None) -> ProductPage:
     """Any published product (an expired certificate hides the stars, not the product)."""
     day = day or certification.today()
-    product = (
-        Product.objects.published()
-        .select_related(
-            "producer__district", "producer__commune", "producer__former_commune", "group", "district",
-            "commune__successor",
-        )
-        .filter(slug=slug).first()
-    )
+    product = Product.objects.published().select_related("producer", "group").filter(slug=slug).first()
     if product is None:
         raise Http404("no such product")
+    _attach_places(product)
     variants = list(product.variants.filter(is_published=True).order_by("position", "price_vnd", "pk"))
     certificates = list(product.certifications.all())
     images = list(product.images.all())
@@ -468,6 +462,22 @@ def product_page(slug: str, day: datetime.date | None = None) -> ProductPage:
         pictures=[presenters.Picture.of(i, 640) for i in images],
         availability=[a for a in availability if a.has_any],
     )
+
+
+def _attach_places(product: Product) -> None:
+    """The product's and its producer's communes (with successors) and districts, in two
+    small queries: as one nine-table join PostgreSQL spent 2-7 ms planning a query that runs
+    in a fraction of a millisecond, most of a product page's database time."""
+    producer = product.producer
+    owners = [product, producer] if producer is not None else [product]
+    wanted = {getattr(o, f"{f}_id") for o in owners for f in ("commune", "former_commune") if hasattr(o, f"{f}_id")}
+    communes = {c.pk: c for c in Commune.objects.select_related("successor").filter(pk__in=wanted - {None})}
+    districts = {d.pk: d for d in District.objects.filter(pk__in={o.district_id for o in owners} - {None})}
+    for owner in owners:
+        owner.district = districts.get(owner.district_id)
+        for name in ("commune", "former_commune"):
+            if hasattr(owner, f"{name}_id"):
+                setattr(owner, name, communes.get(getattr(owner, f"{name}_id")))
 
 
 # -- producers and sales points ----------------------------------------------------------
