@@ -36,7 +36,7 @@ from traceability.verdicts import Verdict
 SUBJECT_CACHE_SECONDS = 60
 NOTE_MARK = "\u2063scan-note\u2063"  # invisible separators around a word: escaping leaves it as it is
 PAGES_MAX = 500  # rendered lot pages this process keeps (a plain dict: no pickling on the hot path)
-_pages: dict[str, tuple[float, str]] = {}
+_pages: dict[str, tuple[float, bytes, bytes]] = {}  # key -> (expires, the page's bytes before and after the note)
 LINKSET_TYPES = {"linkset", "all", "gs1:linkset"}
 PIP_TYPES = {"pip", "gs1:pip"}
 CERT_TYPES = {"certificationinfo", "gs1:certificationinfo"}
@@ -289,15 +289,18 @@ def _page(request, outcome: services.TraceOutcome, language: str, code: str, pat
         key = (f"trace-html:{_subject_key(outcome.batch, language)}:{outcome.verdict}:{outcome.reason}:{code}:"
                f"{path}:{bool(note)}")
     held = _pages.get(key) if key else None
-    html = held[1] if held and held[0] > time.monotonic() else None
-    if html is None:
+    if held is None or held[0] <= time.monotonic():
         ctx = {**page_context(outcome, language, code), "path": path, "scan_note": NOTE_MARK if note else ""}
-        html = render_to_string("traceability/trace.html", ctx, request)
+        head, _, tail = render_to_string("traceability/trace.html", ctx, request).encode().partition(
+            NOTE_MARK.encode())
+        held = (time.monotonic() + SUBJECT_CACHE_SECONDS, head, tail)
         if key:
             if len(_pages) >= PAGES_MAX:
                 _pages.clear()
-            _pages[key] = (time.monotonic() + SUBJECT_CACHE_SECONDS, html)
-    return HttpResponse(html.replace(NOTE_MARK, escape(note)) if note else html,
+            _pages[key] = held
+    _, head, tail = held
+    # Kept as bytes: each scan only encodes its own note, not the 11 KB page.
+    return HttpResponse(head + escape(note).encode() + tail if note else head + tail,
                         status=200 if outcome.found else 404)
 
 
