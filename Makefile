@@ -40,7 +40,7 @@ lint: install
 
 # The load benchmark (bench/README.md): a PostgreSQL database of its own (BENCH_DATABASE_URL,
 # default ocop_bench), gunicorn, a Celery worker when Redis answers, wrk from another process.
-# BENCH_ARGS="--rebuild" builds the database again; "--duration 20" for steadier figures.
+# BENCH_ARGS="--rebuild" builds the database again; "--duration 24 --rounds 6" for steadier figures.
 bench: install
 	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || apt-get install -y -qq wrk >/dev/null \
 		|| { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }

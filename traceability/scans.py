@@ -10,10 +10,13 @@
   client's scans only raise the counter of its latest row. A flood from
   one client therefore adds at most that many rows per window.
 - Cheap: without Redis a scan is written at once. With Redis
-  (TRACE_SCAN_BUFFER) a lot-level code's scan is one script call
-  (`scan_lot`): it reads the visitor's repeat key and the code's counter,
-  marks the visitor, counts, picks the verdict off the ladder the caller
-  passed and pushes the scan onto a Redis list. A serial's scan takes two
+  (TRACE_SCAN_BUFFER) a lot-level code's scan is counted in the web
+  process and sent to Redis with others every TRACE_SCAN_BATCH_SECONDS
+  (traceability/tally.py, no round trip of its own), or, with that set to
+  0, is one script call (`scan_lot`): it reads the visitor's repeat key and
+  the code's counter, marks the visitor, counts, picks the verdict off the
+  ladder the caller passed and pushes the scan onto a Redis list. Either
+  way the scans wait on that list. A serial's scan takes two
   round trips (the visitor's key, then the push) around a read of its
   history in the database. `flush()`
   (the task traceability.tasks.flush_scans, scheduled by the first scan it
@@ -22,7 +25,8 @@
   code can be scanned 100,000 times, so its count is a Redis counter rather
   than a COUNT on every scan. Staleness: a verdict sees other visitors'
   serial scans once they are flushed (about a second); lot counts and the
-  same visitor's repeats at once.
+  same visitor's repeats at once with `scan_lot`, within a batch (a quarter
+  of a second) with the tally.
 - Never in the way: reads and writes here swallow and log their failures;
   the caller gets an empty history or nothing written, not an exception.
   A Redis that fails sends scans to the database path.
