@@ -126,6 +126,7 @@ def scan(pending: scans.PendingScan, ladder: Ladder) -> scans.LotScan | None:
                 lot = _lots[pending.batch_id] = fresh
     key = (pending.client, pending.code)
     with _lock:
+        lot = _lots.setdefault(pending.batch_id, lot)  # the sender may have dropped it meanwhile
         lot.used = now
         mark = _marks.get(key)
         if mark is not None and mark.until > now:
@@ -161,6 +162,7 @@ def _remember(key: tuple[str, str], mark: _Mark) -> None:
         if len(_marks) >= MARKS_MAX:
             for oldest in list(itertools.islice(_marks, MARKS_MAX // 2)):
                 del _marks[oldest]
+    _marks.pop(key, None)  # to the end of the order: the newest
     _marks[key] = mark
 
 

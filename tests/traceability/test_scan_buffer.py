@@ -341,3 +341,13 @@ def test_a_lot_not_scanned_here_for_a_while_is_read_again_before_its_count_is_sh
     batched.hincrby(scans.counter_key(lot.pk), "n", 3)  # other processes' visits since
     monkeypatch.setattr(tally, "REFRESH_SECONDS", 0)  # "a while" has passed
     assert "4 lần trước" in client.get(path, REMOTE_ADDR="192.0.2.2").content.decode()
+
+
+def test_the_visitor_marks_stay_bounded_and_the_newest_are_kept(client, lot, batched, monkeypatch):
+    monkeypatch.setattr(tally, "MARKS_MAX", 10)
+    path = path_of(codes.link_for_batch(lot))
+    for i in range(25):
+        client.get(path, REMOTE_ADDR=f"192.0.2.{i + 1}")
+    assert len(tally._marks) <= 10
+    assert verdict_of(client.get(path, REMOTE_ADDR="192.0.2.25")) == "AUTHENTIC_SEEN_BEFORE"
+    assert "24 lần trước" in client.get(path, REMOTE_ADDR="192.0.2.25").content.decode()  # the same visit
