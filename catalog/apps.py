@@ -6,9 +6,10 @@ class CatalogConfig(AppConfig):
     verbose_name = "Danh mục sản phẩm OCOP"
 
     def ready(self):
-        from catalog import search
+        from catalog import generation, search
         from catalog.search import sync
         from shop import health
 
+        generation.connect()
         sync.connect()
         health.register_check("search", search.status)

@@ -6,31 +6,28 @@ of milliseconds of resolving, and a cached answer under one. Only what is
 the same for every visitor is cached: an anonymous request, a query (not a
 mutation) whose root fields are all in PUBLIC_FIELDS, answered without
 errors. The key holds the query, its variables, the language and the date
-(certificates lapse at midnight), and a generation that any save of a
-catalogue row changes. The cache is the process's own (no network hop, and
-nothing to fail when Redis is down), so an edit shows at once in the process
-that made it and within GRAPHQL_PUBLIC_CACHE_SECONDS in the others; stock
-moved by orders (F() updates, no signal) shows within that time too.
-Checkout checks stock itself, so a stale count never sells what is gone.
+(certificates lapse at midnight), and the catalogue's generation
+(catalog/generation.py), which any save of a catalogue row changes. The cache
+is the process's own (no network hop, and nothing to fail when Redis is
+down), so an edit shows at once in the process that made it and within
+GRAPHQL_PUBLIC_CACHE_SECONDS in the others; stock moved by orders (F()
+updates, no signal) shows within that time too. Checkout checks stock
+itself, so a stale count never sells what is gone.
 """
 import functools
 import hashlib
 import json
-import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone, translation
 from graphql import GraphQLError, OperationType, parse
 from graphql.language import FieldNode
 
+from catalog import generation
+
 # Root fields whose answers are the same for every visitor (`trace` logs a scan; the rest are private).
 PUBLIC_FIELDS = frozenset({"products", "product", "search", "suggest", "producers", "salesPoints", "__typename"})
-# Saves of these rows change what the public fields answer.
-WATCHED_APPS = frozenset({"catalog"})
-WATCHED_MODELS = frozenset({("shop", "salespoint"), ("shop", "district"), ("traceability", "batch")})
-GENERATION_KEY = "graphql-public:generation"
 # Real catalogue queries are a few hundred characters; longer texts are not parsed
 # into the lru_cache below, so a client cannot fill memory with huge queries.
 MAX_QUERY_CHARS = 8_000
@@ -51,15 +48,6 @@ def is_public_query(query: str, operation_name: str | None) -> bool:
     return all(isinstance(s, FieldNode) and s.name.value in PUBLIC_FIELDS for s in selections)
 
 
-def _generation() -> str:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        generation = uuid.uuid4().hex
-        cache.add(GENERATION_KEY, generation, None)
-        generation = cache.get(GENERATION_KEY, generation)
-    return generation
-
-
 def key_for(request, query, variables, operation_name) -> str | None:
     """The cache key of this request's answer, or None when it must not be cached."""
     seconds = settings.GRAPHQL_PUBLIC_CACHE_SECONDS
@@ -71,7 +59,7 @@ def key_for(request, query, variables, operation_name) -> str | None:
         variables_text = json.dumps(variables or {}, sort_keys=True, ensure_ascii=False)
     except (TypeError, ValueError):
         return None
-    raw = "\n".join((_generation(), translation.get_language() or "", timezone.localdate().isoformat(),
+    raw = "\n".join((generation.current(), translation.get_language() or "", timezone.localdate().isoformat(),
                      operation_name or "", query, variables_text))
     return "graphql-public:" + hashlib.sha256(raw.encode()).hexdigest()
 
@@ -82,18 +70,3 @@ def get(key: str):
 
 def put(key: str, body: str) -> None:
     cache.set(key, body, settings.GRAPHQL_PUBLIC_CACHE_SECONDS)
-
-
-def forget_everything(**_kwargs) -> None:
-    """A catalogue row changed: every cached answer is retired (they expire on their own)."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
-
-
-def _on_change(sender, **kwargs) -> None:
-    meta = sender._meta
-    if meta.app_label in WATCHED_APPS or (meta.app_label, meta.model_name) in WATCHED_MODELS:
-        forget_everything()
-
-
-post_save.connect(_on_change, dispatch_uid="graphql-public-cache-save")
-post_delete.connect(_on_change, dispatch_uid="graphql-public-cache-delete")
