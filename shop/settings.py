@@ -135,6 +135,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # Anonymous catalogue queries of the GraphQL API are answered from each web
 # process's cache this long at most (shop/graphql/public_cache.py); 0 turns it off.
 GRAPHQL_PUBLIC_CACHE_SECONDS = int(os.environ.get("GRAPHQL_PUBLIC_CACHE_SECONDS", "10"))
+# A product page's catalogue facts (not its stock or sale holds) are kept by each
+# process this long at most (storefront/selectors.py); 0 turns it off.
+STOREFRONT_PRODUCT_CACHE_SECONDS = int(os.environ.get("STOREFRONT_PRODUCT_CACHE_SECONDS", "10"))
 
 # Celery (shop/celery.py, shop/tasks.py): inline without a broker.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.http import Http404, QueryDict
 
-from catalog import certification, holds, selectors
+from catalog import certification, generation, holds, selectors
 from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant, SaleHold, Stock
 from shop.errors import pick
 from shop.models import Commune, District, SalesPoint
@@ -432,17 +433,27 @@ class ProductPage:
     availability: list[PointStock]
 
 
+@dataclass
+class _Facts:
+    """What a product page shows that only a saved catalogue row changes."""
+
+    product: Product
+    variants: list[ProductVariant]
+    certificates: list[Certification]
+    images: list
+    points: list[SalesPoint]
+
+
+FACTS_MAX = 500  # products whose facts a process keeps
+_facts_held: dict[tuple, tuple[float, _Facts]] = {}
+
+
 def product_page(slug: str, day: datetime.date | None = None) -> ProductPage:
-    """Any published product (an expired certificate hides the stars, not the product)."""
+    """Any published product (an expired certificate hides the stars, not the product).
+    Stock and sale holds are read afresh; the rest comes from `_facts`."""
     day = day or certification.today()
-    product = Product.objects.published().select_related("producer", "group").filter(slug=slug).first()
-    if product is None:
-        raise Http404("no such product")
-    _attach_places(product)
-    variants = list(product.variants.filter(is_published=True).order_by("position", "price_vnd", "pk"))
-    certificates = list(product.certifications.all())
-    images = list(product.images.all())
-    points = list(SalesPoint.objects.open_on(day).select_related("district").order_by("priority", "code"))
+    facts = _facts(slug, day)
+    variants, points = facts.variants, facts.points
     stock = {
         (s.variant_id, s.sales_point_id): max(0, s.quantity_available)
         for s in Stock.objects.filter(variant__in=variants, sales_point__in=points)
@@ -455,13 +466,41 @@ def product_page(slug: str, day: datetime.date | None = None) -> ProductPage:
         for v in variants
     ]
     return ProductPage(
-        product=product,
+        product=facts.product,
         variants=lines,
-        certificate=certification.displayable(certificates, day),
-        certificates=certificates,
-        pictures=[presenters.Picture.of(i, 640) for i in images],
+        certificate=certification.displayable(facts.certificates, day),
+        certificates=facts.certificates,
+        pictures=[presenters.Picture.of(i, 640) for i in facts.images],
         availability=[a for a in availability if a.has_any],
     )
+
+
+def _facts(slug: str, day: datetime.date) -> _Facts:
+    """The product, its places, variants, certificates, pictures and the open points: kept
+    by the process for STOREFRONT_PRODUCT_CACHE_SECONDS under the catalogue's generation
+    (catalog/generation.py), so a saved change shows at once here and within that time in
+    the other processes. Seven of the page's nine queries."""
+    seconds = settings.STOREFRONT_PRODUCT_CACHE_SECONDS
+    key = (slug, day, generation.current()) if seconds else None
+    held = _facts_held.get(key) if key else None
+    if held is not None and held[0] > time.monotonic():
+        return held[1]
+    product = Product.objects.published().select_related("producer", "group").filter(slug=slug).first()
+    if product is None:
+        raise Http404("no such product")
+    _attach_places(product)
+    facts = _Facts(
+        product=product,
+        variants=list(product.variants.filter(is_published=True).order_by("position", "price_vnd", "pk")),
+        certificates=list(product.certifications.all()),
+        images=list(product.images.all()),
+        points=list(SalesPoint.objects.open_on(day).select_related("district").order_by("priority", "code")),
+    )
+    if key:
+        if len(_facts_held) >= FACTS_MAX:
+            _facts_held.clear()
+        _facts_held[key] = (time.monotonic() + seconds, facts)
+    return facts
 
 
 def _attach_places(product: Product) -> None:

@@ -88,10 +88,11 @@ def _embedded_search_unless_marked(request, settings):
 
 
 @pytest.fixture(autouse=True)
-def _no_public_graphql_cache(settings):
+def _no_public_catalogue_caches(settings):
     """Tests change rows without signals (F() updates, rollbacks between tests) and query again
     at once: the GraphQL answer cache is tested on its own (tests/shop/test_graphql_public_cache.py)."""
     settings.GRAPHQL_PUBLIC_CACHE_SECONDS = 0
+    settings.STOREFRONT_PRODUCT_CACHE_SECONDS = 0  # the same for the product page's facts (tested on their own)
 
 
 @pytest.fixture(autouse=True)

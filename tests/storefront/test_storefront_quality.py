@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 from django.template import engines
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -72,6 +73,23 @@ def test_product_page_query_count_does_not_grow_with_variants_or_points(client, 
         variant = ProductVariant.objects.create(product=product, sku=f"EXTRA-{i}", name=f"Hũ {i}", price_vnd=10_000 * (i + 1))
         Stock.objects.create(variant=variant, sales_point=sales_point, quantity_on_hand=i)
     assert queries(client, path) == before
+
+
+def test_a_product_pages_facts_are_kept_but_its_stock_is_read_afresh_and_a_save_shows_at_once(
+        client, make_product, sales_point, settings):
+    settings.STOREFRONT_PRODUCT_CACHE_SECONDS = 60
+    product = make_product("Mật ong thử", stock={sales_point: 3}, price=120_000)
+    path = f"/san-pham/{product.slug}/"
+    assert queries(client, path) > 2
+    assert queries(client, path) == 2  # its stock and sale holds; not the product, places, variants, pictures…
+
+    variant = product.variants.get()
+    Stock.objects.filter(variant=variant).update(quantity_on_hand=F("quantity_on_hand") + 40)  # no signal
+    assert "43" in client.get(path).content.decode()  # stock is never from the cache
+
+    variant.price_vnd = 99_000
+    variant.save()  # a saved catalogue row: the next page is built afresh
+    assert "99.000" in client.get(path).content.decode()
 
 
 def _static_bytes(page: str) -> int:
