@@ -69,6 +69,19 @@ def staff_required(view):
     return login_required(wrapped, login_url=LOGIN_URL)
 
 
+def point_required(view):
+    """A view of one sales point, named by `code` in the URL: called with the point when the
+    user may work there, else the 403 page that says why."""
+    @functools.wraps(view)
+    def wrapped(request, code, *args, **kwargs):
+        try:
+            point = reports.staff_point(request.user, code)
+        except ShopError as exc:
+            return _denied(request, exc.message)
+        return view(request, point, *args, **kwargs)
+    return staff_required(wrapped)
+
+
 def province_required(view):
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -121,12 +134,8 @@ def home(request):
 
 
 @require_safe
-@staff_required
-def queue(request, code):
-    try:
-        point = reports.staff_point(request.user, code)
-    except ShopError as exc:
-        return _denied(request, exc.message)
+@point_required
+def queue(request, point):
     return _queue_page(request, point)
 
 
@@ -218,10 +227,9 @@ def cash(request, pk):
 
 
 @require_safe
-@staff_required
-def pick_list(request, code):
+@point_required
+def pick_list(request, point):
     try:
-        point = reports.staff_point(request.user, code)
         cards, totals = reports.pick_list(user=request.user, point=point)
     except ShopError as exc:
         return _denied(request, exc.message)
@@ -231,12 +239,8 @@ def pick_list(request, code):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@staff_required
-def stock(request, code):
-    try:
-        point = reports.staff_point(request.user, code)
-    except ShopError as exc:
-        return _denied(request, exc.message)
+@point_required
+def stock(request, point):
     variants, rows = reports.stock_choices(), reports.point_stock(user=request.user, point=point)
     status = 200
     if request.method == "POST":
