@@ -343,7 +343,7 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings", "DATABASE_URL": database_url, "DEBUG": "0",
            "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1,localhost",
-           "TRACE_TRUST_X_FORWARDED_FOR": "1", "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING",
+           "TRUST_X_FORWARDED_FOR": "1", "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING",
            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
            "STATIC_ROOT": str(WORK / "static"), "MEDIA_ROOT": str(WORK / "media")}
     env.pop("ELASTICSEARCH_URL", None)  # the embedded search, as on one machine

@@ -201,7 +201,7 @@ def main() -> None:
     url = fresh_database()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "shop.settings", "LOG_LEVEL": "WARNING",
            "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "SECURE_SSL_REDIRECT": "0",
-           "TRACE_TRUST_X_FORWARDED_FOR": "1", "SITE_URL": "http://127.0.0.1:8000",
+           "TRUST_X_FORWARDED_FOR": "1", "SITE_URL": "http://127.0.0.1:8000",
            "STATIC_ROOT": tempfile.mkdtemp(prefix="ocop-bench-static-")}  # DEBUG=0: WhiteNoise's manifest
     os.environ.update(env)
     import django

@@ -177,6 +177,12 @@ OCOP_EXPIRING_WITHIN_DAYS = 90
 
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 
+# The client's address (shop/net.py): behind the scaled stack's proxy, the right-most
+# TRUSTED_PROXY_HOPS entries of X-Forwarded-For were written by our own proxies.
+# Off by default: without a proxy the header is the client's own word.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", env_bool("TRACE_TRUST_X_FORWARDED_FOR", False))
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "1"))
+
 # --- Production hardening (`manage.py check --deploy` is clean with DEBUG=0) ---
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -243,7 +249,6 @@ TRACE_SIGNING_KEYS = env_list("TRACE_SIGNING_KEYS", "") or [
 ]
 # Salt of the daily client-address hash stored with scans (never the raw IP).
 TRACE_CLIENT_SALT = os.environ.get("TRACE_CLIENT_SALT", f"trace-client:{SECRET_KEY}")
-TRACE_TRUST_X_FORWARDED_FOR = env_bool("TRACE_TRUST_X_FORWARDED_FOR", False)
 # SUSPICIOUS: a serial scanned this many times before within the window …
 TRACE_SUSPICIOUS_SCANS = int(os.environ.get("TRACE_SUSPICIOUS_SCANS", "10"))
 TRACE_SUSPICIOUS_WINDOW_HOURS = int(os.environ.get("TRACE_SUSPICIOUS_WINDOW_HOURS", "72"))

@@ -49,6 +49,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Min
 from django.utils import timezone
 
+from shop import net
 from traceability import shared
 from traceability.models import Scan
 from traceability.verdicts import Decision, EarlierScan, Ladder, lookback_hours
@@ -132,11 +133,7 @@ return 0
 
 
 def client_address(request) -> str:
-    if settings.TRACE_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "") or ""
+    return net.client_ip(request)
 
 
 def client_hash(address: str, now: datetime.datetime | None = None) -> str:
