@@ -120,7 +120,9 @@ def sellable_variants(variant_ids, *, field: str = "lines", day=None) -> dict[in
     """The variants, checked for sale, by id; ShopError naming the first that is refused."""
     day = day or certification.today()
     ids = sorted(set(variant_ids))
-    variants = {v.pk: v for v in ProductVariant.objects.filter(pk__in=ids).select_related("product")}
+    # An id past the database's integer range names no variant (and would make the driver raise).
+    existing_ids = [vid for vid in ids if isinstance(vid, int) and 0 < vid < 2**63]
+    variants = {v.pk: v for v in ProductVariant.objects.filter(pk__in=existing_ids).select_related("product")}
     certs: dict[int, list] = {}
     for cert in Certification.objects.filter(product_id__in={v.product_id for v in variants.values()}):
         certs.setdefault(cert.product_id, []).append(cert)
