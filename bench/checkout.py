@@ -101,11 +101,12 @@ def main() -> None:
         rng = random.Random(n)
         try:
             barrier.wait()
-            for _ in range(args.orders_per_buyer):
+            for k in range(args.orders_per_buyer):
                 picked = rng.sample(variants, k=rng.randint(1, 2))
                 lines = [(v.pk, rng.randint(1, 3)) for v in picked]
                 try:
-                    c = checkout_service.create_checkout(lines=lines, phone="0912345678")
+                    # A new customer each order: one customer's open unpaid orders are limited.
+                    c = checkout_service.create_checkout(lines=lines, phone=f"09{n:02d}{k:06d}")
                     checkout_service.set_delivery(token=c.token, address={
                         "full_name": f"Khách {n}", "street_address": "Bản Bench", "commune_id": commune.pk})
                     checkout_service.complete_checkout(token=c.token, payment_method="CASH_ON_DELIVERY")

@@ -1,5 +1,7 @@
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 
+from orders import unpaid
 from orders.models import (
     Checkout,
     Fulfillment,
@@ -10,6 +12,7 @@ from orders.models import (
     StockMovement,
     StripeEvent,
 )
+from shop.errors import ShopError
 
 
 class OrderLineInline(admin.TabularInline):
@@ -39,15 +42,27 @@ class OrderEventInline(admin.TabularInline):
 class OrderAdmin(admin.ModelAdmin):
     """Read-mostly: orders change through the services (staff console, API), which keep the log and the stock."""
 
-    list_display = ["number", "created_at", "status", "payment_method", "payment_status", "total_vnd", "delivery_kind", "email"]
+    list_display = ["number", "created_at", "status", "payment_method", "payment_status", "total_vnd", "delivery_kind",
+                    "hold_until", "email"]
     list_filter = ["status", "payment_status", "payment_method", "delivery_kind"]
     search_fields = ["number", "email", "phone", "stripe_payment_intent"]
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, FulfillmentInline, OrderEventInline]
     readonly_fields = [f.name for f in Order._meta.fields]
+    actions = ["extend_hold"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description=f"Gia hạn giữ hàng thêm {settings.ORDER_PICKUP_HOLD_DAYS} ngày (đơn chưa trả tiền)")
+    def extend_hold(self, request, queryset):
+        for order in queryset.order_by("id"):
+            try:
+                done = unpaid.extend_hold(order_id=order.pk, days=settings.ORDER_PICKUP_HOLD_DAYS, user=request.user)
+            except ShopError as exc:
+                self.message_user(request, f"{order}: {exc.message}", messages.WARNING)
+            else:
+                self.message_user(request, f"{done}: giữ hàng đến {unpaid.deadline_words(done.hold_until, 'vi')}.")
 
 
 class FulfillmentLineInline(admin.TabularInline):

@@ -30,7 +30,7 @@ from django.utils import timezone
 from catalog import certification, holds
 from catalog.certification import CertificateStatus
 from catalog.models import Certification, ProductVariant, Stock
-from orders import allocation, events, notifications, routing, services
+from orders import allocation, events, notifications, routing, services, unpaid
 from orders.models import Checkout, CheckoutLine, DeliveryKind, Order, OrderLine, PaymentMethod
 from shop.errors import ShopError
 from shop.models import Commune, District, SalesPoint
@@ -90,6 +90,19 @@ def _check_quantity(quantity, field, *, allow_zero=False) -> int:
             field=field,
         )
     return quantity
+
+
+def _check_units(quantities, field: str = "lines") -> None:
+    """All the lines together stay within ORDER_MAX_ORDER_QUANTITY units (each line has its own cap)."""
+    cap, total = settings.ORDER_MAX_ORDER_QUANTITY, sum(quantities)
+    if total > cap:
+        raise ShopError(
+            "too_many_units",
+            f"Mỗi đơn tối đa {cap} sản phẩm (giỏ hàng sẽ có {total}); hãy giảm số lượng, đơn lớn hơn xin liên hệ điểm bán.",
+            f"At most {cap} items per order (the cart would have {total}); lower the quantities, or contact a "
+            "sales point for a larger order.",
+            field=field,
+        )
 
 
 # -- what may be sold -------------------------------------------------------------------
@@ -226,6 +239,7 @@ def create_checkout(*, lines=(), email: str = "", phone: str = "", language: str
     wanted = _parse_lines(list(lines), "lines")
     for i, q in enumerate(wanted.values()):
         _check_quantity(q, f"lines.{i}.quantity")
+    _check_units(wanted.values())
     email = normalize_email(email) if email else ""
     phone = normalize_phone(phone) if phone else ""
     if language not in LANGUAGES:
@@ -263,6 +277,7 @@ def add_lines(*, token, lines, user=None) -> Checkout:
     if len(set(existing) | set(wanted)) > settings.ORDER_MAX_LINES:
         raise ShopError("too_many_lines", f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
                         f"At most {settings.ORDER_MAX_LINES} lines per order.", field="lines")
+    _check_units([line.quantity for v, line in existing.items() if v not in wanted] + list(wanted.values()))
     sellables = sellable_variants(wanted, field="lines")
     _check_available(wanted, sellables, "lines")
     _write_lines(checkout, existing, wanted)
@@ -281,6 +296,7 @@ def update_lines(*, token, lines, user=None) -> Checkout:
     if len((set(existing) - {v for v, q in wanted.items() if q == 0}) | set(keep)) > settings.ORDER_MAX_LINES:
         raise ShopError("too_many_lines", f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
                         f"At most {settings.ORDER_MAX_LINES} lines per order.", field="lines")
+    _check_units([line.quantity for v, line in existing.items() if v not in wanted] + list(keep.values()))
     if keep:
         sellables = sellable_variants(keep, field="lines")
         _check_available(keep, sellables, "lines")
@@ -471,7 +487,8 @@ def _routing_input(checkout, lines, stocks):
     return route_lines, route_points, available, destination
 
 
-def complete_checkout(*, token, payment_method: str, idempotency_key: str | None = None, user=None) -> Completion:
+def complete_checkout(*, token, payment_method: str, idempotency_key: str | None = None, user=None,
+                      client_ip: str = "") -> Completion:
     """Turn the checkout into an order: validate, lock stock, route, allocate — one transaction.
 
     Idempotent: the same `idempotency_key`, or completing the same checkout
@@ -479,6 +496,9 @@ def complete_checkout(*, token, payment_method: str, idempotency_key: str | None
     order then gets its Stripe PaymentIntent (after the commit: no stock row
     stays locked while Stripe answers); if Stripe fails, the order keeps its
     reservation and calling again retries the payment.
+
+    `client_ip` (shop.net.client_ip of the request) counts towards the open unpaid orders allowed per
+    client address (orders/unpaid.py); only a keyed hash of it is stored on the order.
     """
     from orders import payments
 
@@ -491,7 +511,7 @@ def complete_checkout(*, token, payment_method: str, idempotency_key: str | None
                         field="paymentMethod")
     try:
         with transaction.atomic():
-            order, created = _complete_locked(token, payment_method, idempotency_key, user)
+            order, created = _complete_locked(token, payment_method, idempotency_key, user, client_ip)
     except IntegrityError:
         # A concurrent request with the same idempotency key won the race.
         order = Order.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
@@ -510,7 +530,7 @@ def complete_checkout(*, token, payment_method: str, idempotency_key: str | None
     return result
 
 
-def _complete_locked(token, payment_method, idempotency_key, user):
+def _complete_locked(token, payment_method, idempotency_key, user, client_ip=""):
     if idempotency_key:
         previous = Order.objects.filter(idempotency_key=idempotency_key).first()
         if previous is not None:
@@ -540,9 +560,17 @@ def _complete_locked(token, payment_method, idempotency_key, user):
             "Trả tiền khi nhận hàng chỉ dùng khi giao tận nơi; trả tại điểm bán chỉ dùng khi nhận tại điểm.",
             "Cash on delivery is for delivery only; pay at pickup is for pickup only.", field="paymentMethod",
         )
+    # The caps hold at completion too: a cap may have been lowered since the lines were written.
+    if len(lines) > settings.ORDER_MAX_LINES:
+        raise ShopError("too_many_lines", f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
+                        f"At most {settings.ORDER_MAX_LINES} lines per order.", field="lines")
     for line in lines:
         _check_quantity(line.quantity, "lines")
+    _check_units([line.quantity for line in lines])
     sellables = sellable_variants([line.variant_id for line in lines], field="lines")
+    client = unpaid.client_hash(client_ip)
+    unpaid.check_open_orders(email=checkout.email, phones=[checkout.phone, checkout.ship_phone], client=client,
+                             user=user)
 
     stocks = allocation.lock_stock([line.variant_id for line in lines])
     decision = routing.route(*_routing_input(checkout, lines, stocks))
@@ -561,6 +589,7 @@ def _complete_locked(token, payment_method, idempotency_key, user):
         subtotal_vnd=sums.subtotal_vnd, shipping_vnd=sums.shipping_vnd, total_vnd=sums.total_vnd,
         routing_reason=decision.reason, routing_reason_en=decision.reason_en,
         reserved_until=timezone.now() + datetime.timedelta(minutes=settings.ORDER_RESERVATION_MINUTES) if card else None,
+        hold_until=unpaid.hold_deadline(payment_method), client_hash=client,
     )
     order.number = f"{settings.ORDER_NUMBER_PREFIX}{order.pk:06d}"
     order.save(update_fields=["number"])

@@ -124,6 +124,10 @@ class Order(AddressFields):
     routing_reason = models.TextField("lý do chọn điểm bán")
     routing_reason_en = models.TextField("lý do chọn điểm bán (tiếng Anh)", blank=True)
     reserved_until = models.DateTimeField("giữ hàng đến", null=True, blank=True, db_index=True)
+    # Unpaid cash orders: cancelled, and their stock released, if not paid or sent out by then (orders/unpaid.py).
+    hold_until = models.DateTimeField("giữ hàng chờ nhận đến", null=True, blank=True, db_index=True)
+    # A keyed hash of the client's address while the order is open and unpaid (never the raw IP).
+    client_hash = models.CharField(max_length=32, null=True, blank=True, db_index=True, editable=False)
     stripe_payment_intent = models.CharField(max_length=80, blank=True, db_index=True)
     stripe_client_secret = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -232,6 +236,7 @@ class OrderEvent(models.Model):
         FULFILLMENT_STATUS = "FULFILLMENT_STATUS", "đổi trạng thái"
         CANCELLED = "CANCELLED", "huỷ"
         EXPIRED = "EXPIRED", "hết thời gian giữ hàng"
+        HOLD_EXTENDED = "HOLD_EXTENDED", "gia hạn giữ hàng"
         COMPLETED = "COMPLETED", "hoàn tất"
         NOTE = "NOTE", "ghi chú"
 

@@ -61,10 +61,10 @@ def cancel_locked_order(order: Order, *, reason_vi: str, reason_en: str, user=No
             f.save(update_fields=["status", "updated_at"])
     was_paid = order.paid_vnd - order.refunded_vnd
     order.status = Order.Status.CANCELLED
-    order.reserved_until = None
+    order.reserved_until = order.hold_until = order.client_hash = None  # it holds nothing any more
     if order.payment_status == Order.PaymentStatus.AWAITING or order.payment_status == Order.PaymentStatus.FAILED:
         order.payment_status = Order.PaymentStatus.VOIDED
-    order.save(update_fields=["status", "reserved_until", "payment_status", "updated_at"])
+    order.save(update_fields=["status", "reserved_until", "hold_until", "client_hash", "payment_status", "updated_at"])
     events.log(order, kind, f"Huỷ đơn: {reason_vi}", f"Order cancelled: {reason_en}", user=user, actor=actor)
     if order.payment_method == PaymentMethod.CARD:
         from orders import payments

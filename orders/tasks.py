@@ -9,3 +9,10 @@ def release_expired_reservations():
     from orders import services
 
     return services.release_expired_reservations()
+
+
+@shared_task(base=ShopTask, name="orders.tasks.release_expired_holds")
+def release_expired_holds():
+    from orders import unpaid
+
+    return unpaid.release_expired_holds()

@@ -151,6 +151,7 @@ CELERY_BEAT_SCHEDULE = {
     # Task names, not imports: each app defines its tasks in its tasks.py.
     "search-sweep": {"task": "catalog.tasks.sweep_search_index", "schedule": 60.0},
     "release-expired-reservations": {"task": "orders.tasks.release_expired_reservations", "schedule": 60.0},
+    "release-expired-holds": {"task": "orders.tasks.release_expired_holds", "schedule": 600.0},
     "certificate-expiry-notices": {"task": "catalog.tasks.notify_expiring_certificates", "schedule": 24 * 3600.0},
     # Scans flush themselves about a second after they are buffered; this catches a lost flush.
     "trace-scan-flush": {"task": "traceability.tasks.flush_scans", "schedule": 15.0},
@@ -308,6 +309,20 @@ STRIPE_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE_
 ORDER_RESERVATION_MINUTES = int(os.environ.get("ORDER_RESERVATION_MINUTES", "15"))
 ORDER_MAX_LINE_QUANTITY = int(os.environ.get("ORDER_MAX_LINE_QUANTITY", "50"))
 ORDER_MAX_LINES = int(os.environ.get("ORDER_MAX_LINES", "30"))
+# Units in one order, all lines together (orders/checkout.py); larger orders go through a sales point.
+ORDER_MAX_ORDER_QUANTITY = int(os.environ.get("ORDER_MAX_ORDER_QUANTITY", "100"))
+# Open unpaid orders (cash not yet collected, card not yet paid) allowed at once per e-mail/phone,
+# and per client address (orders/unpaid.py); 0 switches a limit off.
+ORDER_MAX_OPEN_UNPAID_PER_CONTACT = int(os.environ.get("ORDER_MAX_OPEN_UNPAID_PER_CONTACT", "3"))
+ORDER_MAX_OPEN_UNPAID_PER_CLIENT = int(os.environ.get("ORDER_MAX_OPEN_UNPAID_PER_CLIENT", "4"))
+# Key of the client-address hash kept on an open unpaid order (never the raw IP: Decree 13/2023).
+ORDER_CLIENT_SALT = os.environ.get("ORDER_CLIENT_SALT", f"order-client:{SECRET_KEY}")
+# Unpaid holds: a pay-at-pickup order not collected by the end of the Nth day after it was placed,
+# and a cash-on-delivery order not sent out by the end of the Mth day, is cancelled and its stock released.
+ORDER_PICKUP_HOLD_DAYS = int(os.environ.get("ORDER_PICKUP_HOLD_DAYS", "3"))
+ORDER_DELIVERY_HOLD_DAYS = int(os.environ.get("ORDER_DELIVERY_HOLD_DAYS", "7"))
+# The most days staff may add to a hold in one extension.
+ORDER_HOLD_EXTEND_MAX_DAYS = int(os.environ.get("ORDER_HOLD_EXTEND_MAX_DAYS", "14"))
 ORDER_NUMBER_PREFIX = os.environ.get("ORDER_NUMBER_PREFIX", "DB")
 # Delivery fee per zone, in whole đồng, by 2022 district code (pickup is free).
 ORDER_SHIPPING_ZONES = [

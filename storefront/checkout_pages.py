@@ -15,7 +15,7 @@ from django.urls import reverse
 from catalog import certification
 from catalog.models import ProductImage
 from orders import checkout as checkout_service
-from orders import payments, services
+from orders import payments, services, unpaid
 from orders.models import DeliveryKind, Fulfillment, FulfillmentLine, Order, OrderEvent, PaymentMethod
 from shop.errors import pick
 from shop.models import Commune, SalesPoint
@@ -185,8 +185,8 @@ ORDER_EVENTS = {
     OrderEvent.Kind.PAID: ("Đã nhận tiền thanh toán thẻ.", "Your card payment was received."),
     OrderEvent.Kind.PAYMENT_FAILED: ("Một lần thanh toán thẻ không thành công.", "A card payment attempt failed."),
     OrderEvent.Kind.CASH_COLLECTED: ("Điểm bán đã nhận tiền của bạn.", "The sales point received your payment."),
-    OrderEvent.Kind.EXPIRED: ("Đơn đã huỷ vì chưa thanh toán trong thời gian giữ hàng.",
-                              "The order was cancelled: it was not paid while the items were held."),
+    OrderEvent.Kind.EXPIRED: ("Đơn đã tự huỷ vì hết thời gian giữ hàng mà chưa được thanh toán hoặc nhận.",
+                              "The order was cancelled automatically: the hold ran out before it was paid or collected."),
     OrderEvent.Kind.COMPLETED: ("Đơn hàng đã hoàn tất. Cảm ơn bạn!", "The order is complete. Thank you!"),
 }
 # Events the customer is not told about: the payment intent is plumbing, notes are the staff's.
@@ -237,6 +237,7 @@ class OrderPage:
     payment_method: str
     can_cancel: bool
     can_pay_by_card: bool
+    hold_notice: str = ""  # the deadline of an unpaid cash order's hold
 
 
 def _history(order, events, points_by_fulfilment) -> list[HistoryEntry]:
@@ -292,6 +293,7 @@ def order_page(token) -> OrderPage:
         payment_method=payment_method_label(order.payment_method),
         can_cancel=services.customer_can_cancel(order, statuses),
         can_pay_by_card=awaits_card_payment(order),
+        hold_notice=unpaid.deadline_notice(order, presenters.lang()) if unpaid.holds_stock(order, statuses) else "",
     )
 
 

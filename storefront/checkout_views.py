@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from orders import checkout as checkout_service
 from orders import payments, services
 from shop.errors import ShopError, pick
+from shop.net import client_ip
 from storefront import cart, checkout_pages, presenters
 from storefront.forms import AddToCartForm, DeliveryForm, LineQuantityForm, PaymentForm, add_service_error
 from storefront.views import _render
@@ -232,6 +233,7 @@ def checkout_payment(request):
                 completion = checkout_service.complete_checkout(
                     token=checkout.token, payment_method=form.cleaned_data["payment_method"],
                     idempotency_key=form.cleaned_data["idempotency_key"], user=request.user,
+                    client_ip=client_ip(request),
                 )
             except ShopError as error:
                 add_service_error(form, error)

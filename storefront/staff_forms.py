@@ -13,7 +13,7 @@ from shop.permissions import is_staff_member
 # A service's field names (the API's) -> the form's.
 FIELDS = {
     "amountVnd": "amount", "quantityOnHand": "quantity", "variantId": "variant", "reason": "reason", "note": "reason",
-    "start": "start", "end": "end", "period": "period",
+    "start": "start", "end": "end", "period": "period", "days": "days",
 }
 
 
@@ -64,6 +64,16 @@ class CashForm(forms.Form):
     def clean_amount(self):
         return _whole_number(self.cleaned_data["amount"], "Hãy nhập số tiền đã thu bằng số, ví dụ 125000.",
                              "Type the amount collected as a number, e.g. 125000.", money=True)
+
+
+class HoldForm(forms.Form):
+    """Days added to an unpaid order's hold (orders.unpaid.extend_hold says how many may be)."""
+
+    days = forms.CharField(max_length=6)
+
+    def clean_days(self):
+        return _whole_number(self.cleaned_data["days"], "Hãy nhập số ngày gia hạn bằng số, ví dụ 2.",
+                             "Type the number of days as a number, e.g. 2.")
 
 
 class StockForm(forms.Form):

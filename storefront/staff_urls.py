@@ -19,6 +19,7 @@ urlpatterns = [
     path("points/<slug:code>/stock/", staff_views.stock, name="stock"),
     path("fulfilments/<int:pk>/status/", staff_views.move, name="move"),
     path("orders/<int:pk>/cash/", staff_views.cash, name="cash"),
+    path("orders/<int:pk>/hold/", staff_views.extend_hold, name="extend_hold"),
     path("dashboard/", staff_views.dashboard, name="dashboard"),
     path("dashboard/<slug:report>.csv", staff_views.dashboard_csv, name="dashboard_csv"),
 ]

@@ -20,14 +20,14 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalog import certification
-from orders import fulfilment, payments, reports, services
+from orders import fulfilment, payments, reports, services, unpaid
 from orders.models import Fulfillment, Order
 from shop.errors import ShopError, pick
 from shop.money import format_vnd
 from shop.periods import WEEK, date_range, last_days
 from shop.permissions import is_province_admin, is_staff_member, visible_points
 from storefront import charts, presenters
-from storefront.staff_forms import CashForm, RangeForm, StaffLoginForm, StockForm, add_shop_error
+from storefront.staff_forms import CashForm, HoldForm, RangeForm, StaffLoginForm, StockForm, add_shop_error
 from traceability import reports as trace_reports
 
 LOGIN_URL = reverse_lazy("storefront:staff:login")
@@ -139,11 +139,11 @@ def queue(request, point):
     return _queue_page(request, point)
 
 
-def _queue_page(request, point, *, status=200, errors=None, reasons=None, cash_forms=None):
-    """The queue of `point`; `errors` (ShopErrors by fulfilment id), `reasons` and `cash_forms` put a
-    refused action back beside its card."""
+def _queue_page(request, point, *, status=200, errors=None, reasons=None, cash_forms=None, hold_forms=None):
+    """The queue of `point`; `errors` (ShopErrors by fulfilment id), `reasons`, `cash_forms` and
+    `hold_forms` (by order id) put a refused action back beside its card."""
     groups = reports.fulfilment_queue(user=request.user, point=point)
-    errors, reasons, cash_forms = errors or {}, reasons or {}, cash_forms or {}
+    errors, reasons, cash_forms, hold_forms = errors or {}, reasons or {}, cash_forms or {}, hold_forms or {}
     sections = []
     for group in groups:
         cards = []
@@ -160,12 +160,17 @@ def _queue_page(request, point, *, status=200, errors=None, reasons=None, cash_f
                 "reason": reasons.get(f.pk, ""),
                 "cash_form": cash_forms.get(order.pk) or CashForm(initial={"amount": card.cash_due}),
                 "commune": presenters.commune_name(order.ship_commune),
+                "hold": _hold_words(order) if unpaid.holds_stock(order, [f.status]) else "",
+                "hold_form": hold_forms.get(order.pk) or HoldForm(initial={"days": 2}),
             })
         sections.append({"status": group.status, "label": _label(STATUS_LABELS, group.status), "cards": cards})
     shown = {card.fulfillment.pk for group in groups for card in group.cards}
+    shown_orders = {card.order.pk for group in groups for card in group.cards}
     return _render(request, "queue.html", {
         "point": point, "sections": sections, "totals": reports.today_totals(user=request.user, point=point),
-        "page_errors": [exc.message for pk, exc in errors.items() if pk not in shown],
+        "page_errors": [exc.message for pk, exc in errors.items() if pk not in shown]
+        + [e for pk, form in hold_forms.items() if pk not in shown_orders for errs in form.errors.values() for e in errs],
+        "hold_labels": {"days": pick("Gia hạn thêm (ngày)", "Extend by (days)"), "submit": pick("Gia hạn", "Extend")},
         "points": _other_points(request.user),
     }, status=status, tab="queue")
 
@@ -224,6 +229,39 @@ def cash(request, pk):
     if point is None:
         return _denied(request, pick("Không rõ điểm bán của biểu mẫu này.", "This form does not name your sales point."))
     return _queue_page(request, point, status=400, cash_forms={pk: form})
+
+
+def _hold_words(order) -> str:
+    vi, en = unpaid.deadline_words(order.hold_until, "vi"), unpaid.deadline_words(order.hold_until, "en")
+    if order.delivery_kind == "PICKUP":
+        return pick(f"Chưa trả tiền: giữ hàng chờ khách đến nhận tới {vi}, sau đó đơn tự huỷ.",
+                    f"Unpaid: held for the customer until {en}, then cancelled automatically.")
+    return pick(f"Chưa trả tiền: cần gửi đi trước {vi}, nếu không đơn tự huỷ.",
+                f"Unpaid: send it out by {en}, or it is cancelled automatically.")
+
+
+@require_POST
+@staff_required
+def extend_hold(request, pk):
+    """Give an unpaid order more days before its hold runs out (orders.unpaid.extend_hold checks who may)."""
+    form = HoldForm(request.POST)
+    point = _posted_point(request)
+    try:
+        if form.is_valid():
+            order = unpaid.extend_hold(order_id=pk, days=form.cleaned_data["days"], user=request.user)
+            messages.success(request, pick(
+                f"Đơn {order.number}: giữ hàng đến {unpaid.deadline_words(order.hold_until, 'vi')}.",
+                f"Order {order.number}: held until {unpaid.deadline_words(order.hold_until, 'en')}."))
+            if point is None:
+                return redirect("storefront:staff:home")
+            return redirect(reverse("storefront:staff:queue", args=[point.code]) + f"#o-{order.number}")
+    except ShopError as exc:
+        if exc.code == DENIED or point is None:
+            return _denied(request, exc.message)
+        add_shop_error(form, exc)
+    if point is None:
+        return _denied(request, pick("Không rõ điểm bán của biểu mẫu này.", "This form does not name your sales point."))
+    return _queue_page(request, point, status=400, hold_forms={pk: form})
 
 
 @require_safe

@@ -46,7 +46,7 @@ end
 
 local CREATE = '{"query": "mutation($input: CheckoutCreateInput!) { checkoutCreate(input: $input) '
   .. '{ checkout { token } errors { field code message } } }", "variables": {"input": {"lines": '
-  .. '[{"variantId": "%s", "quantity": 1}], "email": "bench@example.com", "phone": "0912345678"}}}'
+  .. '[{"variantId": "%s", "quantity": 1}], "email": "bench%d.%d@example.com", "phone": "09%08d"}}}'
 local DELIVERY = '{"query": "mutation($token: UUID!, $point: ID) { checkoutDeliveryMethodUpdate(token: $token, '
   .. 'pickupPointId: $point) { checkout { deliveryMethod } errors { field code message } } }", '
   .. '"variables": {"token": "%s", "point": "%s"}}'
@@ -59,7 +59,9 @@ function request()
   elseif mode == "graphql" then
     return wrk.format("POST", "/graphql/", headers(true), items[math.random(#items)])
   elseif step == 1 then
-    return wrk.format("POST", "/graphql/", headers(true), string.format(CREATE, variant))
+    -- A new customer each flow: one customer's open unpaid orders are limited (orders/unpaid.py).
+    return wrk.format("POST", "/graphql/", headers(true),
+                      string.format(CREATE, variant, id, flows, math.random(0, 99999999)))
   elseif step == 2 then
     return wrk.format("POST", "/graphql/", headers(true), string.format(DELIVERY, token, point))
   end

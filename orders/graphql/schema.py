@@ -22,6 +22,7 @@ from shop import auth
 from shop.errors import ShopError, pick
 from shop.graphql.core import Error, Page, decode_id, errors_from
 from shop.graphql.loaders import prime_all
+from shop.net import client_ip
 from shop.permissions import is_staff_member, point_ids_for, require_point
 
 
@@ -191,7 +192,7 @@ class CheckoutComplete(graphene.Mutation):
         def run():
             done = checkout_service.complete_checkout(
                 token=token, payment_method=_enum_value(payment_method), idempotency_key=idempotency_key,
-                user=_user(info),
+                user=_user(info), client_ip=client_ip(info.context),
             )
             return cls(
                 order=done.order, client_secret=done.client_secret or None,

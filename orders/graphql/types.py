@@ -273,6 +273,10 @@ class OrderType(graphene.ObjectType):
     fulfillments = graphene.List(graphene.NonNull(FulfillmentType), required=True)
     events = graphene.List(graphene.NonNull(OrderEventType), required=True)
     reserved_until = graphene.DateTime(description="Unpaid card orders: the stock is held until then")
+    hold_until = graphene.DateTime(
+        description="Unpaid cash orders: cancelled, and the stock released, if not collected (pickup) or sent out "
+                    "(delivery) by then; null once paid, sent out or cancelled"
+    )
     can_cancel = graphene.Boolean(required=True)
     created_at = graphene.DateTime(required=True)
 
@@ -320,6 +324,12 @@ class OrderType(graphene.ObjectType):
 
     def resolve_events(o, info):
         return EventsByOrder.of(info.context).load(o.pk)
+
+    def resolve_hold_until(o, info):
+        from orders.unpaid import holds_stock
+
+        statuses = [f.status for f in FulfillmentsByOrder.of(info.context).load(o.pk)] if o.hold_until else []
+        return o.hold_until if o.hold_until and holds_stock(o, statuses) else None
 
     def resolve_can_cancel(o, info):
         from orders.services import customer_can_cancel

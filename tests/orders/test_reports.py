@@ -1,5 +1,6 @@
 """What the staff console and the province dashboard read: the queue, today's totals, sales over time."""
 import datetime
+import itertools
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -11,9 +12,12 @@ from orders.models import Fulfillment, Order
 from shop.errors import ShopError
 from shop.periods import DAY, WEEK, DateRange, date_range, day_bounds, last_days
 
+CUSTOMERS = itertools.count(1)  # each order its own customer: one customer's open unpaid orders are limited
+
 
 def place(oh, code, variant, quantity=2, method="PAY_AT_PICKUP"):
-    checkout = checkout_service.create_checkout(lines=[(variant.pk, quantity)], email="khach@example.com")
+    checkout = checkout_service.create_checkout(lines=[(variant.pk, quantity)],
+                                                email=f"khach{next(CUSTOMERS)}@example.com")
     checkout_service.set_delivery(token=checkout.token, pickup_point_id=oh.points[code].pk)
     return checkout_service.complete_checkout(token=checkout.token, payment_method=method).order
 

@@ -36,9 +36,9 @@ def variant(shop):
     raise LookupError("no sellable demo variant")
 
 
-def place(shop, variant, *, quantity=2, method="PAY_AT_PICKUP", point="muong-ang", deliver=False):
-    checkout = checkout_service.create_checkout(lines=[(variant.pk, quantity)], email="khach@example.com",
-                                                phone="0912345678")
+def place(shop, variant, *, quantity=2, method="PAY_AT_PICKUP", point="muong-ang", deliver=False,
+          email="khach@example.com", phone="0912345678"):
+    checkout = checkout_service.create_checkout(lines=[(variant.pk, quantity)], email=email, phone=phone)
     if deliver:
         commune = Commune.objects.filter(district__code="102", era=2022).order_by("id").first()
         checkout_service.set_delivery(token=checkout.token, address={
@@ -363,9 +363,9 @@ def test_queue_query_count_does_not_grow_with_the_orders(client, shop, variant, 
     login(client)
     client.get(QUEUE)
     few = queries(client, QUEUE)
-    for _ in range(4):
-        place(shop, variant, quantity=1)
-    place(shop, variant, quantity=1, method="CASH_ON_DELIVERY", deliver=True)
+    for i in range(4):  # different customers: one customer's open unpaid orders are limited
+        place(shop, variant, quantity=1, email=f"khach{i}@example.com", phone=f"091234560{i}")
+    place(shop, variant, quantity=1, method="CASH_ON_DELIVERY", deliver=True, email="b@example.com", phone="0987000111")
     assert queries(client, QUEUE) == few
     with django_assert_max_num_queries(14):
         client.get(QUEUE)
