@@ -13,8 +13,10 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
 from django.utils import timezone
 
+from shop import logins
 from shop.errors import ShopError
 from shop.models import ApiToken
 
@@ -25,15 +27,24 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def create_token(*, email: str, password: str) -> tuple[ApiToken, str]:
-    """Check the staff user's password and return (token row, the raw token, shown once)."""
+def create_token(*, email: str, password: str, request=None) -> tuple[ApiToken, str]:
+    """Check the staff user's password and return (token row, the raw token, shown once).
+
+    The login is throttled like the pages' (shop/logins.py): pass the request so the
+    failure is counted against the account and the client's address.
+    """
     email = (email or "").strip()
+    request = request if request is not None else HttpRequest()  # a command or a test: no client address
     User = get_user_model()
-    user = authenticate(username=email, password=password or "")
-    if user is None:
-        # Users created with a username different from their e-mail still sign in with the e-mail.
-        match = User.objects.filter(email__iexact=email).first() if email else None
-        user = authenticate(username=match.get_username(), password=password or "") if match else None
+    # Users created with a username different from their e-mail sign in with the e-mail. The name is
+    # looked up first so that every attempt, known account or not, costs one password hash: an
+    # unknown e-mail takes as long as a wrong password (no account enumeration by timing).
+    match = User.objects.filter(email__iexact=email).only(User.USERNAME_FIELD).first() if email else None
+    username = match.get_username() if match else email
+    user = authenticate(request, username=username, password=password or "")
+    if logins.is_locked_out(request):
+        vi, en = logins.lockout_message()
+        raise ShopError("too_many_attempts", vi, en, field="password")
     if user is None or not user.is_active:
         raise ShopError(
             "invalid_credentials", "E-mail hoặc mật khẩu không đúng; hãy kiểm tra lại.",

@@ -4,6 +4,7 @@ Every default runs with no service at all (SQLite, embedded search, inline
 tasks, local files, console e-mail), so `make run` works on a bare laptop;
 the scaled stack switches each piece on by setting one variable.
 """
+import datetime
 import hashlib
 import os
 from pathlib import Path
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "graphene_django",
+    "axes",
     "shop",
     "catalog",
     "orders",
@@ -164,7 +166,18 @@ GRAPHENE = {
 # Abuse limits of the GraphQL endpoint (see shop/graphql/limits.py).
 GRAPHQL_MAX_PAGE_SIZE = 100
 GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "10"))
-GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "50000"))
+GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "10000"))
+# Root fields per operation, and times one field may be asked in one selection set (aliases included).
+GRAPHQL_MAX_ROOT_FIELDS = int(os.environ.get("GRAPHQL_MAX_ROOT_FIELDS", "10"))
+GRAPHQL_MAX_FIELD_REPEATS = int(os.environ.get("GRAPHQL_MAX_FIELD_REPEATS", "10"))
+# The query text is refused before parsing past this length, and the parser stops past this many tokens.
+GRAPHQL_MAX_QUERY_CHARS = int(os.environ.get("GRAPHQL_MAX_QUERY_CHARS", "10000"))
+GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "2000"))
+# A request body past this is refused unread (413); JSON (variables) nested deeper than this is refused.
+GRAPHQL_MAX_BODY_BYTES = int(os.environ.get("GRAPHQL_MAX_BODY_BYTES", "65536"))
+GRAPHQL_MAX_INPUT_DEPTH = int(os.environ.get("GRAPHQL_MAX_INPUT_DEPTH", "16"))
+# Schema introspection (__schema, __type): on with DEBUG, off in production unless set to 1.
+GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", DEBUG)
 
 # Images: what an upload may be (catalog/images.py).
 IMAGE_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -244,10 +257,10 @@ LOGGING = {
 # Traceability (traceability/codes.py, scans.py, verdicts.py).
 # Keys that sign serial and lot codes: the first signs, every one verifies, so
 # a key is rotated by putting a new one first and keeping the old ones after it.
-# The default is derived from SECRET_KEY for development only: set your own.
-TRACE_SIGNING_KEYS = env_list("TRACE_SIGNING_KEYS", "") or [
-    hashlib.sha256(f"trace-signing:{SECRET_KEY}".encode()).hexdigest()
-]
+# Derived from SECRET_KEY with DEBUG only; with DEBUG=0 they must be set (check shop.E001,
+# shop/checks.py), or rotating SECRET_KEY would make every printed serial "not found".
+TRACE_SIGNING_KEYS = env_list("TRACE_SIGNING_KEYS", "") or (
+    [hashlib.sha256(f"trace-signing:{SECRET_KEY}".encode()).hexdigest()] if DEBUG else [])
 # Salt of the daily client-address hash stored with scans (never the raw IP).
 TRACE_CLIENT_SALT = os.environ.get("TRACE_CLIENT_SALT", f"trace-client:{SECRET_KEY}")
 # SUSPICIOUS: a serial scanned this many times before within the window …
@@ -299,6 +312,23 @@ SEARCH_PRICE_BANDS = [(None, 100_000), (100_000, 200_000), (200_000, 500_000), (
 # `Authorization: Bearer {token}` for API clients, read right after the session user.
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                   "shop.auth.BearerTokenMiddleware")
+# Failed logins on /staff/login/, /admin/login/ and tokenCreate (shop/logins.py, django-axes):
+# an account is locked after LOGIN_FAILURES_PER_ACCOUNT failures, a client address after
+# LOGIN_FAILURES_PER_ADDRESS failures on any accounts, each for LOGIN_LOCKOUT_MINUTES.
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
+LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_HANDLER = "shop.logins.ShopAxesHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks (shop.logins.LOCKOUT_PARAMETERS)
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # guessing on does not lengthen a lockout forever
+AXES_USERNAME_CALLABLE = "shop.logins.username_of"
+AXES_CLIENT_IP_CALLABLE = "shop.logins.address_of"
+AXES_LOCKOUT_CALLABLE = "shop.logins.lockout_response"
+AXES_VERBOSE = False
 API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "90"))
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
@@ -324,6 +354,9 @@ ORDER_DELIVERY_HOLD_DAYS = int(os.environ.get("ORDER_DELIVERY_HOLD_DAYS", "7"))
 # The most days staff may add to a hold in one extension.
 ORDER_HOLD_EXTEND_MAX_DAYS = int(os.environ.get("ORDER_HOLD_EXTEND_MAX_DAYS", "14"))
 ORDER_NUMBER_PREFIX = os.environ.get("ORDER_NUMBER_PREFIX", "DB")
+# Customer e-mails one address may get in 24 hours, all orders together (orders/notifications.py):
+# past it the mail is not sent and the order's log says so, so checkout cannot relay mail.
+ORDER_EMAILS_PER_ADDRESS_PER_DAY = int(os.environ.get("ORDER_EMAILS_PER_ADDRESS_PER_DAY", "10"))
 # Delivery fee per zone, in whole đồng, by 2022 district code (pickup is free).
 ORDER_SHIPPING_ZONES = [
     {"code": "noi-thanh", "name": "Điện Biên Phủ và huyện Điện Biên", "name_en": "Điện Biên Phủ and Điện Biên district",

@@ -306,7 +306,7 @@ class TokenCreate(graphene.Mutation):
     @classmethod
     def mutate(cls, root, info, email, password):
         def run():
-            row, raw = auth.create_token(email=email, password=password)
+            row, raw = auth.create_token(email=email, password=password, request=info.context)
             return cls(token=raw, expires_at=row.expires_at, user=row.user, errors=[])
 
         return _guard(cls, run)
