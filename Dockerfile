@@ -21,11 +21,13 @@ RUN pip install -r /tmp/requirements.txt
 
 COPY . .
 RUN pip install --no-deps -e . \
-    && DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+    && DEBUG=0 SECRET_KEY=collectstatic-only TRACE_SIGNING_KEYS=collectstatic-only \
+       python manage.py collectstatic --noinput \
     && mkdir -p /app/var/media && chown -R shop:shop /app/var
 
 USER shop
+# Reached only through the proxy (docker-compose.yml); workers, bind and the trusted
+# proxy address are in deploy/gunicorn.conf.py. With DEBUG=0 it refuses to start
+# without collected static files or TRACE_SIGNING_KEYS (shop/checks.py).
 EXPOSE 8000
-# 2 cores: (2 × cores) + 1 workers, a few threads each for slow clients.
-CMD ["gunicorn", "shop.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "5", "--threads", "2", \
-     "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "shop.wsgi:application"]

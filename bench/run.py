@@ -342,7 +342,8 @@ def main() -> None:
     redis_url = redis_url if redis_answers(redis_url) else ""
     WORK.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shop.settings", "DATABASE_URL": database_url, "DEBUG": "0",
-           "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1,localhost",
+           "SECRET_KEY": secrets.token_urlsafe(50), "TRACE_SIGNING_KEYS": secrets.token_urlsafe(32),
+           "ALLOWED_HOSTS": "127.0.0.1,localhost",
            "TRUST_X_FORWARDED_FOR": "1", "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING",
            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
            "STATIC_ROOT": str(WORK / "static"), "MEDIA_ROOT": str(WORK / "media")}

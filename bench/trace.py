@@ -200,7 +200,8 @@ def main() -> None:
 
     url = fresh_database()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "shop.settings", "LOG_LEVEL": "WARNING",
-           "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "SECURE_SSL_REDIRECT": "0",
+           "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "TRACE_SIGNING_KEYS": secrets.token_urlsafe(32),
+           "SECURE_SSL_REDIRECT": "0",
            "TRUST_X_FORWARDED_FOR": "1", "SITE_URL": "http://127.0.0.1:8000",
            "STATIC_ROOT": tempfile.mkdtemp(prefix="ocop-bench-static-")}  # DEBUG=0: WhiteNoise's manifest
     os.environ.update(env)

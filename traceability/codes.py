@@ -24,7 +24,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from hashlib import sha256
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -178,6 +178,21 @@ def digital_link(gtin: str, lot: str | None = None, serial: str | None = None, b
     return _base(base) + path
 
 
+def canonical_path(parsed: Parsed) -> str:
+    """The one path a parsed code is known by, percent-encoded ('' when it names
+    nothing): the only form of a code that goes into headers and links, whatever
+    was typed (lower case, spaces, control characters)."""
+    if parsed.kind == Kind.SHORT_LOT:
+        path = f"/q/{parsed.short}"
+    elif parsed.kind in (Kind.PRODUCT, Kind.LOT, Kind.SERIAL) and parsed.gtin:
+        path = digital_link(parsed.gtin, parsed.lot, parsed.serial, base="")
+    elif parsed.kind == Kind.SERIAL:
+        path = f"/q/{parsed.serial}"
+    else:
+        return ""
+    return quote(path, safe="/")
+
+
 def short_link(code: str, base: str | None = None) -> str:
     return f"{_base(base)}/q/{code}"
 
@@ -238,6 +253,8 @@ def parse_digital_link(path: str) -> Parsed:
     if not raw_serial.isascii() or len(raw_serial) > 20:
         return _invalid("malformed serial")
     serial = normalize_short(raw_serial)
+    if not serial or not set(serial) <= _VALID:  # not a serial of ours, whatever its signature
+        return _invalid("malformed serial")
     return Parsed(kind=Kind.SERIAL, gtin=gtin, lot=lot, serial=serial, signature_ok=verify_serial(serial))
 
 

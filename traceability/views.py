@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
@@ -248,14 +249,19 @@ def _not_found_json(language: str) -> HttpResponse:
     return _json({"error": "not_found", "message": pick("Không tìm thấy mã này.", "Code not found.", language)}, 404)
 
 
-def _resolve(request, text: str, anchor_path: str, parsed: codes.Parsed | None = None) -> HttpResponse:
-    """`parsed`: `text` parsed already (the caller needed to know what it names)."""
+def _resolve(request, text: str, parsed: codes.Parsed | None = None) -> HttpResponse:
+    """`parsed`: `text` parsed already (the caller needed to know what it names).
+    Headers and links name the code only in its canonical form (codes.canonical_path):
+    the raw path may hold anything, control characters included."""
     parsed = parsed or codes.parse(text)
     language = _language(request)
+    anchor_path = codes.canonical_path(parsed)
     with translation.override(language):
         wants = _wants(request)
         if wants in ("pip", "cert", "trace"):
             return _link_type(request, parsed, wants, language)
+        if not anchor_path and parsed.signature_ok is None:  # not a code at all: nothing to trace or log
+            return _not_found_json(language) if wants == "linkset" else _friendly_404(request, language)
         lat, lon = _place(request)
         client = scans.client_hash(scans.client_address(request))
         outcome = services.trace_code(
@@ -271,8 +277,9 @@ def _resolve(request, text: str, anchor_path: str, parsed: codes.Parsed | None =
                              content_type=linkset.CONTENT_TYPE)
         else:
             code = codes.pretty(parsed.short or parsed.serial or "") if parsed.kind != Kind.INVALID else ""
-            response = _page(request, outcome, language, code, anchor_path)
-            response["Link"] = f'<{anchor}?linkType=linkset>; rel="linkset"; type="{linkset.CONTENT_TYPE}"'
+            response = _page(request, outcome, language, code, anchor_path or _quoted_path(request))
+            if anchor_path:
+                response["Link"] = f'<{anchor}?linkType=linkset>; rel="linkset"; type="{linkset.CONTENT_TYPE}"'
         response["Cache-Control"] = "no-store"
         response["Content-Language"] = language
         return response
@@ -321,8 +328,13 @@ def _link_type(request, parsed, wants: str, language: str) -> HttpResponse:
 def _friendly_404(request, language: str) -> HttpResponse:
     outcome = services.TraceOutcome(verdict=Verdict.UNKNOWN)
     ctx = page_context(outcome, language, "")
-    ctx["path"] = request.path
+    ctx["path"] = _quoted_path(request)
     return render(request, "traceability/trace.html", ctx, status=404)
+
+
+def _quoted_path(request) -> str:
+    """The request's path percent-encoded (ASCII, no control characters) for the page's own links."""
+    return quote(request.path, safe="/")
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -341,7 +353,7 @@ def digital_link(request, path: str):
             anchor = codes.digital_link(parsed.gtin)
             return _json(linkset.for_product(outcome.product, anchor), content_type=linkset.CONTENT_TYPE)
         return HttpResponseRedirect(_product_url(outcome.product, language))
-    return _resolve(request, raw, "/" + raw.rstrip("/"), parsed)
+    return _resolve(request, raw, parsed)
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -349,7 +361,7 @@ def short_code(request, code: str):
     """/q/{code}"""
     if len(code) > 64:
         return _friendly_404(request, _language(request))
-    return _resolve(request, "q/" + code, f"/q/{code}")
+    return _resolve(request, "q/" + code)
 
 
 @require_http_methods(["GET"])

@@ -31,7 +31,7 @@ urlpatterns = [path("db-down/", _raise_operational_error), path("ok/", _ok)]
 
 def test_check_deploy_is_clean_in_production_mode():
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "x" * 60 + "-real-secret-for-the-check",
-           "ALLOWED_HOSTS": "shop.example"}
+           "ALLOWED_HOSTS": "shop.example", "TRACE_SIGNING_KEYS": "t" * 43}
     env.pop("DATABASE_URL", None)
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
