@@ -34,6 +34,7 @@ from orders import allocation, events, notifications, routing, services, unpaid
 from orders.models import Checkout, CheckoutLine, DeliveryKind, Order, OrderLine, PaymentMethod
 from shop.errors import ShopError
 from shop.models import Commune, District, SalesPoint
+from shop.text import clean_text, has_hidden_characters
 
 LANGUAGES = ("vi", "en")
 
@@ -70,6 +71,8 @@ def normalize_email(value: str, field: str = "email") -> str:
     value = (value or "").strip()
     try:
         django_validate_email(value)
+        if has_hidden_characters(value):  # a control or bidi character: it would read as another address
+            raise ValidationError("hidden characters")
     except ValidationError:
         raise ShopError(
             "invalid_email", "Địa chỉ e-mail không hợp lệ; hãy kiểm tra lại (ví dụ ten@example.com).",
@@ -380,8 +383,9 @@ def set_delivery(*, token, pickup_point_id: int | None = None, address: dict | N
         checkout.ship_name = checkout.ship_phone = checkout.ship_street = ""
         checkout.ship_commune = None
     else:
-        name = " ".join((address.get("full_name") or "").split())
-        street = " ".join((address.get("street_address") or "").split())
+        # No control or bidi characters: they would change how the name reads on the console and the label.
+        name = clean_text(address.get("full_name"))
+        street = clean_text(address.get("street_address"))
         if not 2 <= len(name) <= 120:
             raise ShopError("invalid_name", "Hãy nhập họ tên người nhận (2–120 ký tự).",
                             "Enter the recipient's full name (2–120 characters).", field="shippingAddress.fullName")

@@ -13,7 +13,8 @@ from django.db import transaction
 from orders import allocation, events, notifications
 from orders.models import DeliveryKind, Fulfillment, Order, PaymentMethod
 from shop.errors import ShopError
-from shop.permissions import require_point, require_staff
+from shop.permissions import can_act_on, require_staff
+from shop.text import clean_text
 
 S = Fulfillment.Status
 TRANSITIONS = {
@@ -44,9 +45,9 @@ def _not_found():
 def update_status(*, fulfillment_id: int, status: str, user, note: str = "") -> Fulfillment:
     require_staff(user)
     fulfillment = Fulfillment.objects.select_for_update().filter(pk=fulfillment_id).first()
-    if fulfillment is None:
+    # Another point's fulfilment gets the same answer as a missing one: its id cannot be probed.
+    if fulfillment is None or not can_act_on(user, fulfillment.sales_point_id):
         raise _not_found()
-    require_point(user, fulfillment.sales_point_id, field="id")
     order = Order.objects.select_for_update().get(pk=fulfillment.order_id)
     fulfillment.order = order
     if status not in S.values:
@@ -73,7 +74,7 @@ def update_status(*, fulfillment_id: int, status: str, user, note: str = "") -> 
             f"Collect {order.total_vnd} VND and record it (paymentMarkCollected) before handing the goods over.",
             field="status",
         )
-    note = " ".join((note or "").split())[:500]
+    note = clean_text(note)[:500]  # shown to the customer: no control or bidi characters
     previous = fulfillment.status
     point = fulfillment.sales_point
     if status in HAND_OVER:
@@ -104,7 +105,7 @@ def update_status(*, fulfillment_id: int, status: str, user, note: str = "") -> 
 
 def cancel_by_staff(*, fulfillment_id: int, reason: str, user) -> Fulfillment:
     """A sales point cancels its part of an order; the customer is told why, so a reason is required."""
-    reason = " ".join((reason or "").split())
+    reason = clean_text(reason)
     if not 3 <= len(reason) <= 300:
         raise ShopError(
             "reason_required", "Hãy ghi lý do huỷ (3–300 ký tự), ví dụ “hết hàng, khách đồng ý đổi ngày”.",

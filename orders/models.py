@@ -101,6 +101,8 @@ class Order(AddressFields):
         REFUND_PENDING = "REFUND_PENDING", "đang hoàn tiền"
         REFUNDED = "REFUNDED", "đã hoàn tiền"
         VOIDED = "VOIDED", "đã huỷ thanh toán"
+        # Stripe reported a payment that does not match the order (amount or currency): staff check it.
+        REVIEW = "REVIEW", "thanh toán cần kiểm tra"
 
     number = models.CharField("số đơn", max_length=20, unique=True, null=True, editable=False)
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -237,6 +239,8 @@ class OrderEvent(models.Model):
         CANCELLED = "CANCELLED", "huỷ"
         EXPIRED = "EXPIRED", "hết thời gian giữ hàng"
         HOLD_EXTENDED = "HOLD_EXTENDED", "gia hạn giữ hàng"
+        PAYMENT_REVIEW = "PAYMENT_REVIEW", "thanh toán cần kiểm tra"
+        EMAIL = "EMAIL", "gửi e-mail cho khách"
         COMPLETED = "COMPLETED", "hoàn tất"
         NOTE = "NOTE", "ghi chú"
 

@@ -5,21 +5,58 @@ task (shop.tasks.send_email, inline without a worker) once the transaction
 commits, so a rolled-back change never mails anyone, and a mail server that
 fails never undoes an order: the task retries, then logs the message it
 could not send.
+
+Not a relay: a customer mail goes only to the order's own e-mail, each
+message at most once per order (once per fulfilment for "ready" and
+"shipped"), and one address gets at most ORDER_EMAILS_PER_ADDRESS_PER_DAY
+customer mails in 24 hours whatever the orders (placing and cancelling orders
+in a loop with someone else's address stops there). Each mail, sent or held
+back, is a line in the order's log.
 """
+import datetime
+import logging
+
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from orders import events, unpaid
+from orders.models import OrderEvent
 from shop.errors import pick
 from shop.models import StaffAssignment
 from shop.money import format_vnd
 from shop.tasks import enqueue, send_email
+
+logger = logging.getLogger("orders.notifications")
 
 
 def _send(subject: str, body: str, recipients) -> None:
     recipients = sorted({r for r in recipients if r})
     if recipients:
         enqueue(send_email, subject, body, recipients)
+
+
+def _tell_customer(order, key: str, subject: str, body: str) -> None:
+    """Mail `order`'s own e-mail once per `key`, within the address's daily cap; logged on the order.
+    Callers hold the order's row lock (or just made it), so a message is logged, and sent, once."""
+    address = order.email
+    if not address or order.events.filter(kind=OrderEvent.Kind.EMAIL, data__mail=key).exists():
+        return
+    cap = settings.ORDER_EMAILS_PER_ADDRESS_PER_DAY
+    since = timezone.now() - datetime.timedelta(hours=24)
+    sent = OrderEvent.objects.filter(kind=OrderEvent.Kind.EMAIL, created_at__gte=since,
+                                     order__email__iexact=address).count()
+    if sent >= cap:
+        logger.warning("order %s: not e-mailed (%s): the address had %s customer mails in 24 hours",
+                       order.number, key, sent)
+        events.log(order, OrderEvent.Kind.NOTE,
+                   f"Không gửi e-mail “{subject}”: địa chỉ này đã nhận {cap} e-mail trong 24 giờ. Hãy gọi khách nếu cần.",
+                   f"Not e-mailed “{subject}”: this address had {cap} e-mails in 24 hours. Call the customer if needed.",
+                   actor="system", data={"mail_skipped": key})
+        return
+    events.log(order, OrderEvent.Kind.EMAIL, f"Gửi e-mail cho khách: {subject}", f"E-mailed the customer: {subject}",
+               actor="system", data={"mail": key})
+    _send(subject, body, [address])
 
 
 def staff_emails(point_ids) -> list[str]:
@@ -59,7 +96,10 @@ def order_confirmed(order) -> None:
         f"Follow your order: {_status_url(order)}\n",
         lang,
     )
-    _send(pick(f"Đơn hàng {order.number} đã được xác nhận", f"Order {order.number} confirmed", lang), body, [order.email])
+    if order.hold_until:  # an unpaid cash order: the customer is told when it is cancelled if not collected
+        body += "\n" + unpaid.deadline_notice(order, lang) + "\n"
+    _tell_customer(order, "confirmed", pick(f"Đơn hàng {order.number} đã được xác nhận", f"Order {order.number} confirmed",
+                                            lang), body)
     _send(
         f"[OCOP] Đơn mới {order.number}",
         f"Đơn {order.number} cần chuẩn bị tại điểm của bạn.\n{_lines_text(order, 'vi')}\n"
@@ -70,10 +110,10 @@ def order_confirmed(order) -> None:
 
 def order_cancelled(order, reason_vi: str, reason_en: str) -> None:
     lang = order.language
-    _send(
+    _tell_customer(
+        order, "cancelled",
         pick(f"Đơn hàng {order.number} đã huỷ", f"Order {order.number} cancelled", lang),
         pick(f"Đơn {order.number} đã huỷ: {reason_vi}\n", f"Order {order.number} was cancelled: {reason_en}\n", lang),
-        [order.email],
     )
     _send(f"[OCOP] Đơn {order.number} đã huỷ", f"Đơn {order.number} đã huỷ: {reason_vi}\nKhông cần chuẩn bị nữa.\n",
           staff_emails(_point_ids(order)))
@@ -82,22 +122,22 @@ def order_cancelled(order, reason_vi: str, reason_en: str) -> None:
 def fulfillment_ready(fulfillment) -> None:
     order, point = fulfillment.order, fulfillment.sales_point
     lang = order.language
-    _send(
+    _tell_customer(
+        order, f"ready:{fulfillment.pk}",
         pick(f"Đơn {order.number} sẵn sàng để nhận", f"Order {order.number} is ready for pickup", lang),
         pick(f"Mời bạn đến {point.name} ({point.address}, {point.opening_hours}) để nhận đơn {order.number}.\n",
              f"Please collect order {order.number} at {point.name_en or point.name} ({point.address}, {point.opening_hours}).\n",
              lang),
-        [order.email],
     )
 
 
 def fulfillment_shipped(fulfillment) -> None:
     order, point = fulfillment.order, fulfillment.sales_point
     lang = order.language
-    _send(
+    _tell_customer(
+        order, f"shipped:{fulfillment.pk}",
         pick(f"Đơn {order.number} đang được giao", f"Order {order.number} is on its way", lang),
         pick(f"{point.name} đã gửi hàng của đơn {order.number}. Theo dõi: {_status_url(order)}\n",
              f"{point.name_en or point.name} has shipped part of order {order.number}. Follow it: {_status_url(order)}\n",
              lang),
-        [order.email],
     )

@@ -7,13 +7,19 @@ idempotency key derived from the order, so a retry never charges or
 refunds twice. Calls to Stripe happen outside database transactions (after
 the commit), so no stock row stays locked while Stripe answers.
 
-The webhook (`handle_webhook`) verifies the signature (a forged or stale one
-changes nothing), records each event id once (a redelivered event has no
-second effect) and handles payment_intent.succeeded, .payment_failed,
-.canceled and charge.refunded.
+The webhook (`handle_webhook`) verifies the signature (a forged one, or one
+timed outside STRIPE_WEBHOOK_TOLERANCE_SECONDS either way, changes nothing),
+refuses a signed payload that is not a well-formed event, records each event
+id once (a redelivered event has no second effect) and handles
+payment_intent.succeeded, .payment_failed, .canceled and charge.refunded. A
+success confirms the order only when the amount received and the currency
+are the order's total in vnd; anything else holds the order for staff review
+(payment status REVIEW, logged), neither confirmed nor paid.
 """
 import json
 import logging
+import re
+import time
 
 import stripe
 from django.conf import settings
@@ -23,7 +29,8 @@ from django.utils import timezone
 from orders import events, notifications
 from orders.models import Order, PaymentMethod, StripeEvent
 from shop.errors import ShopError
-from shop.permissions import require_point, require_staff
+from shop.permissions import can_act_on, require_staff
+from shop.text import clean_text
 
 logger = logging.getLogger("orders.payments")
 
@@ -169,12 +176,9 @@ def mark_collected(*, order_id: int, amount_vnd: int, user) -> Order:
     require_staff(user)
     order = Order.objects.select_for_update().filter(pk=order_id).first()
     point_ids = list(order.fulfillments.values_list("sales_point_id", flat=True)) if order else []
-    if order is None or not point_ids:
+    # An order no point of the user's serves gets the same answer as a missing one: no probing of ids.
+    if order is None or not any(can_act_on(user, pid) for pid in point_ids):
         raise ShopError("order_not_found", "Không tìm thấy đơn hàng.", "Order not found.", field="orderId")
-    from shop.permissions import can_act_on
-
-    if not any(can_act_on(user, pid) for pid in point_ids):
-        require_point(user, point_ids[0], field="orderId")
     if order.payment_method == PaymentMethod.CARD:
         raise ShopError("not_cash_order", "Đơn này thanh toán bằng thẻ; không thu tiền mặt.",
                         "This order is paid by card; there is no cash to collect.", field="orderId")
@@ -203,33 +207,68 @@ class WebhookRejected(Exception):
     pass
 
 
+class MalformedEvent(WebhookRejected):
+    """Signed by Stripe's secret but not a well-formed event: refused (400), logged, changes nothing."""
+
+
+# Stripe ids and event types: short, plain ASCII (a NUL or a 500-character id never reaches the database).
+_ID = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
+# The fields of a handled object that the handlers read, with the types they may have (or null).
+_FIELD_TYPES = {"amount": int, "amount_received": int, "amount_refunded": int, "currency": str,
+                "payment_intent": str, "last_payment_error": dict}
+
+
+def _signed_at(header: str) -> int:
+    """The header's timestamp, read as stripe's library reads it (the first `t=`)."""
+    return int(next(item.split("=", 1)[1] for item in header.split(",") if item.split("=", 1)[0] == "t"))
+
+
 def verify(payload: bytes, signature: str):
-    """The event, if the signature is Stripe's (with our secret) and recent; else WebhookRejected."""
+    """The event, if the signature is Stripe's (with our secret) and its timestamp within the
+    tolerance either way (stripe's library refuses only old ones); else WebhookRejected."""
     secret = settings.STRIPE_WEBHOOK_SECRET
     if not secret:
         raise WebhookRejected("webhook secret not configured")
+    tolerance = settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
     try:
         text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
-        stripe.WebhookSignature.verify_header(
-            text, signature or "", secret, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
-        )
-        event = json.loads(text)
+        stripe.WebhookSignature.verify_header(text, signature or "", secret, tolerance=tolerance)
     except (stripe.SignatureVerificationError, ValueError) as exc:
-        raise WebhookRejected(str(exc)) from exc
+        raise WebhookRejected(f"bad signature: {exc}") from exc
+    if _signed_at(signature) > time.time() + tolerance:
+        raise WebhookRejected("bad signature: timestamp in the future")
+    try:
+        event = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedEvent(f"not JSON: {exc.__class__.__name__}") from exc
+    return parse_event(event)
+
+
+def parse_event(event) -> tuple[str, str, dict]:
+    """(event id, type, data.object) of a well-formed event; else MalformedEvent."""
     if not isinstance(event, dict):
-        raise WebhookRejected("not an event")
-    return event
+        raise MalformedEvent(f"not an event: a JSON {type(event).__name__}")
+    event_id, event_type, data = event.get("id"), event.get("type"), event.get("data")
+    if not isinstance(event_id, str) or not _ID.fullmatch(event_id):
+        raise MalformedEvent("event without a valid id")
+    if not isinstance(event_type, str) or not _ID.fullmatch(event_type):
+        raise MalformedEvent(f"event {event_id} without a valid type")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict):
+        raise MalformedEvent(f"event {event_id} without data.object")
+    if event_type in HANDLERS:
+        if not isinstance(obj.get("id"), str) or not _ID.fullmatch(obj["id"]):
+            raise MalformedEvent(f"event {event_id}: data.object without a valid id")
+        for name, kind in _FIELD_TYPES.items():
+            value = obj.get(name)
+            if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+                raise MalformedEvent(f"event {event_id}: data.object.{name} is a {type(value).__name__}")
+    return event_id, event_type, obj
 
 
 def handle_webhook(payload: bytes, signature: str) -> str:
     """Verify, record once, dispatch. Returns what happened (for the response and logs)."""
-    event = verify(payload, signature)
-    event_id, event_type = event.get("id"), event.get("type")
-    if not event_id or not event_type:
-        raise WebhookRejected("not an event")
-    data = event.get("data")
-    obj = data.get("object") if isinstance(data, dict) else None
-    obj = obj if isinstance(obj, dict) else {}
+    event_id, event_type, obj = verify(payload, signature)
     try:
         with transaction.atomic():
             record = StripeEvent.objects.create(event_id=event_id, type=event_type)
@@ -254,10 +293,16 @@ def _on_succeeded(intent):
     order = _order_for_intent(intent.get("id"))
     if order is None:
         return "unknown payment intent", None
-    amount = int(intent.get("amount_received") or intent.get("amount") or 0)
     if order.payment_status in (Order.PaymentStatus.PAID, Order.PaymentStatus.REFUNDED,
                                 Order.PaymentStatus.PARTIALLY_REFUNDED, Order.PaymentStatus.REFUND_PENDING):
         return "already paid", order
+    if order.payment_status == Order.PaymentStatus.REVIEW:
+        return "already held for review", order
+    # Stripe sends amount_received; a server without it (localstripe) is read by its amount.
+    amount = intent.get("amount_received") if "amount_received" in intent else intent.get("amount")
+    currency = intent.get("currency")
+    if amount != order.total_vnd or currency != "vnd":
+        return _hold_for_review(order, intent.get("id"), amount, currency)
     order.paid_vnd = amount
     order.payment_status = Order.PaymentStatus.PAID
     if order.status == Order.Status.CANCELLED:
@@ -268,9 +313,6 @@ def _on_succeeded(intent):
         refund_after_commit(order, amount, reason_vi="thanh toán đến sau khi đơn đã huỷ",
                             reason_en="payment arrived after the order was cancelled")
         return "paid after cancel: refunding", order
-    if amount != order.total_vnd:
-        events.log(order, "NOTE", f"Số tiền Stripe báo ({amount}) khác tổng đơn ({order.total_vnd}).",
-                   f"Stripe reported {amount}, the order total is {order.total_vnd}.", actor="stripe")
     order.status = Order.Status.CONFIRMED
     order.reserved_until = None
     order.save(update_fields=["paid_vnd", "payment_status", "status", "reserved_until", "updated_at"])
@@ -281,6 +323,29 @@ def _on_succeeded(intent):
     return "paid", order
 
 
+def _hold_for_review(order, intent_id, amount, currency):
+    """A success that does not pay the order (another amount, another currency, none): not confirmed,
+    not paid, no expiry; staff check it at Stripe, refund it there (the charge.refunded event then
+    marks it REFUNDED) and cancel the order."""
+    currency = clean_text(currency)[:10] if currency is not None else None  # shown to staff, stored in the log
+    said = f"{amount} {currency}" if amount is not None else f"không rõ số tiền ({currency})"
+    said_en = f"{amount} {currency}" if amount is not None else f"no amount ({currency})"
+    order.payment_status = Order.PaymentStatus.REVIEW
+    order.reserved_until = None
+    order.save(update_fields=["payment_status", "reserved_until", "updated_at"])
+    events.log(
+        order, "PAYMENT_REVIEW",
+        f"Stripe báo thanh toán thành công {said}, nhưng đơn cần {order.total_vnd} vnd: chưa xác nhận đơn. "
+        "Hãy kiểm tra trên Stripe; nếu sai, hoàn tiền trên Stripe rồi huỷ đơn.",
+        f"Stripe reported a successful payment of {said_en}, but the order needs {order.total_vnd} vnd: not "
+        "confirmed. Check it at Stripe; if it is wrong, refund it there and cancel the order.",
+        actor="stripe", data={"payment_intent": intent_id, "amount_received": amount, "currency": currency},
+    )
+    logger.warning("payment of order %s held for review: Stripe reported %s, the order needs %s vnd",
+                   order.number, said_en, order.total_vnd)
+    return "amount or currency mismatch: held for review", order
+
+
 def _on_failed(intent):
     order = _order_for_intent(intent.get("id"))
     if order is None:
@@ -288,7 +353,7 @@ def _on_failed(intent):
     if order.payment_status == Order.PaymentStatus.AWAITING or order.payment_status == Order.PaymentStatus.FAILED:
         order.payment_status = Order.PaymentStatus.FAILED
         order.save(update_fields=["payment_status", "updated_at"])
-    error = (intent.get("last_payment_error") or {}).get("message") or ""
+    error = clean_text(str((intent.get("last_payment_error") or {}).get("message") or ""))[:300]
     events.log(order, "PAYMENT_FAILED", f"Thanh toán thẻ không thành công. {error}".strip(),
                f"Card payment failed. {error}".strip(), actor="stripe")
     return "payment failed", order
@@ -305,8 +370,9 @@ def _on_canceled(intent):
             order, reason_vi="yêu cầu thanh toán thẻ đã bị huỷ", reason_en="the card payment was cancelled",
             actor="stripe", cancel_at_stripe=False,
         )
-        order.payment_status = Order.PaymentStatus.VOIDED
-        order.save(update_fields=["payment_status", "updated_at"])
+        if order.payment_status != Order.PaymentStatus.REVIEW:  # money may have arrived: staff still check it
+            order.payment_status = Order.PaymentStatus.VOIDED
+            order.save(update_fields=["payment_status", "updated_at"])
         return "cancelled", order
     return "nothing to cancel", order
 
@@ -318,7 +384,7 @@ def _on_refunded(charge):
     refunded = int(charge.get("amount_refunded") or 0)
     if refunded <= order.refunded_vnd:
         return "refund already recorded", order
-    _record_refund(order, refunded - order.refunded_vnd, refund_id=charge.get("id", ""),
+    _record_refund(order, refunded - order.refunded_vnd, refund_id=charge["id"],
                    reason_vi="hoàn tiền tại Stripe", reason_en="refunded at Stripe")
     return "refund recorded", order
 

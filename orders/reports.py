@@ -64,6 +64,7 @@ class QueueCard:
     can_cancel: bool
     awaiting_payment: bool  # a card order not paid yet: do not prepare it
     cash_due: int | None  # đồng to collect in cash, once the goods are about to change hands
+    payment_review: bool = False  # Stripe reported a payment that does not match: check it, do not prepare
 
 
 @dataclass
@@ -94,8 +95,10 @@ def fulfilment_queue(*, user, point: SalesPoint, day: datetime.date | None = Non
             fulfillment=f, order=f.order, lines=list(f.lines.all()),
             moves=[s for s in allowed if s != S.CANCELLED] if confirmed else [],
             can_cancel=S.CANCELLED in allowed,
-            awaiting_payment=f.order.status == Order.Status.UNCONFIRMED,
+            awaiting_payment=(f.order.status == Order.Status.UNCONFIRMED
+                              and f.order.payment_status != Order.PaymentStatus.REVIEW),
             cash_due=due.get(f.order_id),
+            payment_review=f.order.payment_status == Order.PaymentStatus.REVIEW,
         ))
     return [g for g in groups.values() if g.cards]
 

@@ -14,11 +14,16 @@ MAX_BODY = 512 * 1024
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
-    """Signature checked (forged or stale: 400, nothing changes); each event id processed once."""
+    """Signature checked (forged, stale or from the future: 400, nothing changes); a signed payload that
+    is not a well-formed event: 400; each event id processed once."""
     if len(request.body) > MAX_BODY:
+        logger.warning("stripe webhook rejected: payload of %s bytes", len(request.body))
         return HttpResponseBadRequest("payload too large")
     try:
         outcome = payments.handle_webhook(request.body, request.headers.get("Stripe-Signature", ""))
+    except payments.MalformedEvent as exc:
+        logger.warning("stripe webhook rejected: malformed event: %s", exc)
+        return HttpResponseBadRequest("malformed event")
     except payments.WebhookRejected as exc:
         logger.warning("stripe webhook rejected: %s", exc)
         return HttpResponseBadRequest("invalid signature")

@@ -189,8 +189,10 @@ ORDER_EVENTS = {
                               "The order was cancelled automatically: the hold ran out before it was paid or collected."),
     OrderEvent.Kind.COMPLETED: ("Đơn hàng đã hoàn tất. Cảm ơn bạn!", "The order is complete. Thank you!"),
 }
-# Events the customer is not told about: the payment intent is plumbing, notes are the staff's.
-QUIET_EVENTS = {OrderEvent.Kind.PAYMENT_INTENT, OrderEvent.Kind.NOTE}
+# Events the customer is not told about: the payment intent and e-mails are plumbing, notes and
+# payment reviews are the staff's (the payment line says a review is under way).
+QUIET_EVENTS = {OrderEvent.Kind.PAYMENT_INTENT, OrderEvent.Kind.NOTE, OrderEvent.Kind.EMAIL,
+                OrderEvent.Kind.PAYMENT_REVIEW}
 
 
 def payment_words(order) -> str:
@@ -207,6 +209,8 @@ def payment_words(order) -> str:
         Order.PaymentStatus.REFUND_PENDING: ("Đang hoàn tiền.", "A refund is on its way."),
         Order.PaymentStatus.REFUNDED: ("Đã hoàn lại tiền.", "Refunded."),
         Order.PaymentStatus.VOIDED: ("Không thu tiền (đơn đã huỷ).", "Nothing was charged (the order was cancelled)."),
+        Order.PaymentStatus.REVIEW: ("Cửa hàng đang kiểm tra khoản thanh toán thẻ và sẽ liên hệ với bạn.",
+                                     "The shop is checking your card payment and will contact you."),
     }
     vi, en = words.get(paid, (paid, paid))
     return pick(vi, en)

@@ -8,7 +8,6 @@ fulfilment is refused there; the view turns the refusal into a 403 page
 with the message, and any other refusal into the same page again with the
 message beside the field (status 400), keeping what was typed.
 """
-import csv
 import functools
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from catalog import certification
 from orders import fulfilment, payments, reports, services, unpaid
 from orders.models import Fulfillment, Order
+from shop import spreadsheet
 from shop.errors import ShopError, pick
 from shop.money import format_vnd
 from shop.periods import WEEK, date_range, last_days
@@ -50,6 +50,13 @@ PAYMENT_LABELS = {
     "CASH_ON_DELIVERY": ("Tiền mặt khi giao", "Cash on delivery"),
     "PAY_AT_PICKUP": ("Trả tại điểm bán", "Pay at pickup"),
 }
+
+REVIEW_WORDS = (
+    "Thanh toán thẻ không khớp với đơn (số tiền hoặc loại tiền): chưa chuẩn bị hàng; hãy kiểm tra trên Stripe "
+    "và xem nhật ký đơn trong trang quản trị.",
+    "The card payment does not match the order (amount or currency): do not prepare it; check it at Stripe "
+    "and read the order's log in the admin.",
+)
 
 
 def _label(table, key) -> str:
@@ -162,6 +169,7 @@ def _queue_page(request, point, *, status=200, errors=None, reasons=None, cash_f
                 "commune": presenters.commune_name(order.ship_commune),
                 "hold": _hold_words(order) if unpaid.holds_stock(order, [f.status]) else "",
                 "hold_form": hold_forms.get(order.pk) or HoldForm(initial={"days": 2}),
+                "review": pick(*REVIEW_WORDS) if card.payment_review else "",
             })
         sections.append({"status": group.status, "label": _label(STATUS_LABELS, group.status), "cards": cards})
     shown = {card.fulfillment.pk for group in groups for card in group.cards}
@@ -169,7 +177,8 @@ def _queue_page(request, point, *, status=200, errors=None, reasons=None, cash_f
     return _render(request, "queue.html", {
         "point": point, "sections": sections, "totals": reports.today_totals(user=request.user, point=point),
         "page_errors": [exc.message for pk, exc in errors.items() if pk not in shown]
-        + [e for pk, form in hold_forms.items() if pk not in shown_orders for errs in form.errors.values() for e in errs],
+        + [e for forms in (hold_forms, cash_forms) for pk, form in forms.items() if pk not in shown_orders
+           for errs in form.errors.values() for e in errs],
         "hold_labels": {"days": pick("Gia hạn thêm (ngày)", "Extend by (days)"), "submit": pick("Gia hạn", "Extend")},
         "points": _other_points(request.user),
     }, status=status, tab="queue")
@@ -454,9 +463,7 @@ def dashboard_csv(request, report):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ocop-{report}-{rng.start:%Y%m%d}-{rng.end:%Y%m%d}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
+    spreadsheet.write_csv(response, header, rows)  # names that start like a formula stay text
     return response
 
 

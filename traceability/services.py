@@ -20,6 +20,7 @@ from catalog import holds
 from catalog.gtin import validate_gtin
 from catalog.models import Product, ProductVariant
 from shop.errors import ShopError
+from shop.text import clean_text
 from traceability import codes, lotcache, scans, tally, vocabulary
 from traceability.codes import Kind
 from traceability.models import Batch, ItemSerial, ProblemReport, TraceEvent
@@ -310,7 +311,8 @@ def trace_code(text: str = "", *, parsed: codes.Parsed | None = None, client: st
     if parsed.error == "bad_check_digit":
         out.reason = "bad_check_digit"
     lat, lon = scans.coarse(latitude, longitude) if latitude is not None and longitude is not None else (None, None)
-    code = (parsed.code or (text or "")[:64])[:64]
+    # An unparseable code is logged as typed, less what PostgreSQL and log readers cannot take.
+    code = (parsed.code or "".join(ch for ch in (text or "")[:64] if ch.isprintable()))[:64]
     batch, serial = out.batch, out.serial
     facts = Facts(
         signature_ok=parsed.signature_ok if out.reason != "serial_mismatch" else False,
@@ -351,7 +353,8 @@ def _concluded(out: TraceOutcome, decision, history: scans.History, repeat_at, n
 # -- reports from buyers ----------------------------------------------------------------
 
 def report_problem(*, code: str, kind: str, message: str, contact: str = "", client: str) -> ProblemReport:
-    message = (message or "").strip()
+    # No control or bidi characters (a NUL is a DataError on PostgreSQL); the message keeps its lines.
+    message = clean_text(message, multiline=True)
     if len(message) < 5:
         raise ShopError("message", "Hãy mô tả vấn đề (ít nhất 5 ký tự).", "Describe the problem (at least 5 characters).",
                         field="message")
@@ -365,6 +368,6 @@ def report_problem(*, code: str, kind: str, message: str, contact: str = "", cli
     parsed = codes.parse(code)
     batch = _lookup(parsed).batch if parsed.kind != Kind.INVALID else None
     return ProblemReport.objects.create(
-        code=(parsed.code or code or "")[:64], batch=batch, kind=kind, message=message[:2000],
-        contact=(contact or "").strip()[:200], client_hash=client,
+        code=(parsed.code or clean_text(code))[:64], batch=batch, kind=kind, message=message[:2000],
+        contact=clean_text(contact)[:200], client_hash=client,
     )

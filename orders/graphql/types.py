@@ -39,6 +39,7 @@ class PaymentStatusEnum(graphene.Enum):
     REFUND_PENDING = "REFUND_PENDING"
     REFUNDED = "REFUNDED"
     VOIDED = "VOIDED"
+    REVIEW = "REVIEW"
 
 
 class PaymentMethodEnum(graphene.Enum):

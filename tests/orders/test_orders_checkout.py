@@ -62,7 +62,7 @@ def test_pickup_at_muong_ang_paid_at_pickup(gql, points, mailoutbox, django_capt
     assert [f["salesPoint"]["code"] for f in order["fulfillments"]] == ["muong-ang"]
     assert order["lines"][0]["unitPriceVnd"] == variant.price_vnd and order["lines"][0]["ocopStars"] >= 3
     assert "Mường Ảng" in order["routingReason"]
-    assert [e["kind"] for e in order["events"]] == ["PLACED"]
+    assert [e["kind"] for e in order["events"]] == ["PLACED", "EMAIL"]  # the confirmation, logged
     after = oh.stock_of(variant, points["muong-ang"])
     assert (after.quantity_on_hand, after.quantity_allocated) == (before.quantity_on_hand, before.quantity_allocated + 2)
     # The customer and the Mường Ảng staff are told.

@@ -210,7 +210,7 @@ def test_forged_or_stale_signatures_get_400_and_change_nothing(client, card, oh)
     checkout, _ = card_checkout(oh)
     order = checkout_service.complete_checkout(token=checkout.token, payment_method="CARD").order
     payload = event("payment_intent.succeeded", {"id": order.stripe_payment_intent, "amount": order.total_vnd,
-                                                 "amount_received": order.total_vnd})
+                                                 "amount_received": order.total_vnd, "currency": "vnd"})
     for signature in (
         sign(payload, secret="whsec_someone_else"),
         sign(payload, at=time.time() - 3600),  # replayed an hour later
@@ -247,7 +247,8 @@ def test_payment_failed_canceled_and_refunded_events(client, card, oh):
     # A paid order refunded from Stripe's dashboard.
     checkout, _ = card_checkout(oh, quantity=1)
     paid = checkout_service.complete_checkout(token=checkout.token, payment_method="CARD").order
-    ok = event("payment_intent.succeeded", {"id": paid.stripe_payment_intent, "amount_received": paid.total_vnd})
+    ok = event("payment_intent.succeeded", {"id": paid.stripe_payment_intent, "amount_received": paid.total_vnd,
+                                            "currency": "vnd"})
     post_hook(client, ok, sign(ok))
     refunded = event("charge.refunded", {"id": "ch_1", "payment_intent": paid.stripe_payment_intent,
                                          "amount": paid.total_vnd, "amount_refunded": 20_000})
