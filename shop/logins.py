@@ -15,21 +15,32 @@ adds three things to it:
   again: a 429 page for the login pages; for GraphQL the request's own
   answer, whose payload already carries the `too_many_attempts` error.
 
-Failures live in the database (axes' AccessAttempt rows): shared by every
-worker, kept across a Redis restart, and listed in the admin, where a
-province admin can lift a lockout.
+Failures are counted in Redis when REDIS_URL is set (axes' cache handler on
+Django's RedisCache: shared by every worker, expired by Redis itself), in
+the database otherwise (axes' AccessAttempt rows, listed in the admin, where
+a province admin can lift a lockout). `manage.py axes_reset_username` /
+`axes_reset_ip` lift one on either.
 """
+import hashlib
+import logging
 import math
 
+from axes.backends import AxesStandaloneBackend
+from axes.handlers.cache import AxesCacheHandler
 from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_cache_timeout, get_failure_limit
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.db.models import Sum
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.html import escape
+from redis.exceptions import RedisError
 
 from shop.errors import pick
 from shop.net import client_ip
+
+logger = logging.getLogger("shop.logins")
 
 # Axes counts by each of these, in this order (settings.AXES_LOCKOUT_PARAMETERS).
 LOCKOUT_PARAMETERS = ["username", "ip_address"]
@@ -55,21 +66,92 @@ def _limits() -> list[int]:
     return [settings.LOGIN_FAILURES_PER_ACCOUNT, settings.LOGIN_FAILURES_PER_ADDRESS]
 
 
-class ShopAxesHandler(AxesDatabaseHandler):
-    """Axes' database handler, with a limit of its own for the account and for the address.
+def _scaled(counts) -> int:
+    """Axes compares one number (the failures) with one limit (AXES_FAILURE_LIMIT, the
+    account's): each parameter's count is scaled to that limit, so an address reaches it
+    after LOGIN_FAILURES_PER_ADDRESS failures and an account after LOGIN_FAILURES_PER_ACCOUNT."""
+    account_limit = settings.LOGIN_FAILURES_PER_ACCOUNT
+    return max([0] + [math.floor(count * account_limit / max(1, limit))
+                      for count, limit in zip(counts, _limits(), strict=False)])
 
-    Axes compares one number (the failures) with one limit (AXES_FAILURE_LIMIT,
-    the account's); each parameter's count is scaled to that limit, so an
-    address reaches it after LOGIN_FAILURES_PER_ADDRESS failures.
-    """
+
+class ShopAxesHandler(AxesDatabaseHandler):
+    """Axes' database handler, with a limit of its own for the account and for the address."""
 
     def get_failures(self, request, credentials=None) -> int:
-        account_limit = settings.LOGIN_FAILURES_PER_ACCOUNT
-        scaled = [0]
-        for attempts, limit in zip(self.get_user_attempts(request, credentials), _limits(), strict=False):
-            count = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
-            scaled.append(math.floor(count * account_limit / max(1, limit)))
-        return max(scaled)
+        return _scaled(attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+                       for attempts in self.get_user_attempts(request, credentials))
+
+
+class ShopAxesCacheHandler(AxesCacheHandler):
+    """Axes' cache handler (Redis), with the same two limits.
+
+    One counter per parameter, named by it (axes' own keys hash the bare value, so an
+    account typed as "192.0.2.10" would share the address's counter). Each counter lives
+    LOGIN_LOCKOUT_MINUTES after its last failure; failures refused during a lockout are
+    not counted, so a lockout ends on time.
+    """
+
+    def _key(self, parameter: str, value) -> str | None:
+        return f"axes-shop-{parameter}-{hashlib.sha256(str(value).encode()).hexdigest()}" if value else None
+
+    def _keys(self, request, credentials) -> list[str | None]:
+        return [self._key("username", username_of(request, credentials)), self._key("ip_address", address_of(request))]
+
+    def get_failures(self, request, credentials=None) -> int:
+        try:
+            return _scaled([self.cache.get(key, 0) if key else 0 for key in self._keys(request, credentials)])
+        except RedisError:
+            _redis_down()
+            return _DATABASE.get_failures(request, credentials)
+
+    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        try:
+            return self._count_failure(sender, credentials, request, **kwargs)
+        except RedisError:
+            _redis_down()  # the database keeps counting: a lost Redis neither opens the door nor gives a 500
+            return _DATABASE.user_login_failed(sender, credentials, request, **kwargs)
+
+    # The database handler's signals, when it counted during an outage.
+    def post_save_access_attempt(self, instance, **kwargs):
+        return _DATABASE.post_save_access_attempt(instance, **kwargs)
+
+    def post_delete_access_attempt(self, instance, **kwargs):
+        return _DATABASE.post_delete_access_attempt(instance, **kwargs)
+
+    def _count_failure(self, sender, credentials, request=None, **kwargs):
+        if request is None or request.axes_locked_out:
+            return super().user_login_failed(sender, credentials, request, **kwargs)  # axes logs it, counts nothing
+        timeout = get_cache_timeout(request)
+        for key in filter(None, self._keys(request, credentials)):
+            if not self.cache.add(key, 1, timeout):
+                self.cache.incr(key)
+                self.cache.touch(key, timeout)
+        request.axes_failures_since_start = self.get_failures(request, credentials)
+        if request.axes_failures_since_start >= get_failure_limit(request, credentials):
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+            user_locked_out.send("axes", request=request, username=username_of(request, credentials),
+                                 ip_address=request.axes_ip_address)
+
+    def reset_attempts(self, *, ip_address=None, username=None, ip_or_username=False) -> int:
+        keys = filter(None, [self._key("username", username), self._key("ip_address", ip_address)])
+        return sum(bool(self.cache.delete(key)) for key in keys)
+
+
+_DATABASE = ShopAxesHandler()
+
+
+def _redis_down() -> None:
+    logger.warning("login throttling: Redis unreachable, counting failed logins in the database")
+
+
+class ShopAxesBackend(AxesStandaloneBackend):
+    """Axes' lockout check, also for authenticate() called without a request (`Client.login()`
+    in tests, a script): such a call has no client address, but a locked account stays locked."""
+
+    def authenticate(self, request=None, username=None, password=None, **kwargs):
+        return super().authenticate(request if request is not None else HttpRequest(), username, password, **kwargs)
 
 
 def is_locked_out(request) -> bool:

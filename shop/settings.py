@@ -318,9 +318,16 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.Authenticatio
 LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Axes' lockout check first (shop.logins.ShopAxesBackend is axes' AxesStandaloneBackend, also for Client.login()).
+AUTHENTICATION_BACKENDS = ["shop.logins.ShopAxesBackend", "django.contrib.auth.backends.ModelBackend"]
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
-AXES_HANDLER = "shop.logins.ShopAxesHandler"
+# Failures are counted in Redis when REDIS_URL is set (cache alias "axes"), in the database otherwise.
+if REDIS_URL:
+    CACHES["axes"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                      "KEY_PREFIX": "logins", "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
+    AXES_CACHE = "axes"
+AXES_HANDLER = "shop.logins.ShopAxesCacheHandler" if REDIS_URL else "shop.logins.ShopAxesHandler"
+AXES_RESET_ON_SUCCESS = False  # a sign-in clears no counter: a sprayer cannot reset the address by using its own account
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks (shop.logins.LOCKOUT_PARAMETERS)
 AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
