@@ -172,7 +172,7 @@ GRAPHQL_MAX_ROOT_FIELDS = int(os.environ.get("GRAPHQL_MAX_ROOT_FIELDS", "10"))
 GRAPHQL_MAX_FIELD_REPEATS = int(os.environ.get("GRAPHQL_MAX_FIELD_REPEATS", "10"))
 # The query text is refused before parsing past this length, and the parser stops past this many tokens.
 GRAPHQL_MAX_QUERY_CHARS = int(os.environ.get("GRAPHQL_MAX_QUERY_CHARS", "10000"))
-GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "2000"))
+GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "1000"))
 # A request body past this is refused unread (413); JSON (variables) nested deeper than this is refused.
 GRAPHQL_MAX_BODY_BYTES = int(os.environ.get("GRAPHQL_MAX_BODY_BYTES", "65536"))
 GRAPHQL_MAX_INPUT_DEPTH = int(os.environ.get("GRAPHQL_MAX_INPUT_DEPTH", "16"))

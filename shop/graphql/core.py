@@ -9,6 +9,8 @@ from graphql_relay import from_global_id, to_global_id
 
 from shop.errors import ShopError, pick
 
+BIGINT_MAX = 2**63 - 1  # a larger id names no row; the database would refuse it with its own error
+
 
 class Error(graphene.ObjectType):
     """A validation or business error returned in a mutation payload."""
@@ -117,11 +119,11 @@ def global_id(type_name: str, pk) -> str:
 def decode_id(value, expected_type: str, field: str = "id") -> int:
     """Accept a global ID of `expected_type` (or a bare number) and return the pk."""
     value = str(value or "")
-    if value.isdigit():
+    if value.isdigit() and len(value) < 20 and int(value) <= BIGINT_MAX:
         return int(value)
     try:
         type_name, pk = from_global_id(value)
-        if type_name == expected_type and pk.isdigit():
+        if type_name == expected_type and pk.isdigit() and len(pk) < 20 and int(pk) <= BIGINT_MAX:
             return int(pk)
     except Exception:  # noqa: BLE001 - any malformed ID is the same user error
         pass

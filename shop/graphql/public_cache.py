@@ -37,8 +37,8 @@ MAX_QUERY_CHARS = 8_000
 def is_public_query(query: str, operation_name: str | None) -> bool:
     """Does the operation only read public root fields? (Parsed once per query text.)"""
     try:
-        document = parse(query)
-    except GraphQLError:
+        document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+    except (GraphQLError, RecursionError):
         return False
     operations = [d for d in document.definitions if hasattr(d, "operation")]
     chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
