@@ -221,13 +221,22 @@ def move(request, pk):
 @staff_required
 def cash(request, pk):
     """Record the cash taken for an order (orders.payments.mark_collected checks the amount)."""
-    form = CashForm(request.POST)
+    def collect(data):
+        order = payments.mark_collected(order_id=pk, amount_vnd=data["amount"], user=request.user)
+        return order, pick(f"Đã ghi nhận thu {format_vnd(order.paid_vnd)} cho đơn {order.number}.",
+                           f"Recorded {format_vnd(order.paid_vnd)} collected for order {order.number}.")
+
+    return _order_form(request, CashForm(request.POST), collect, cash_forms=pk)
+
+
+def _order_form(request, form, act, **forms_key):
+    """A queue card's form about one order: `act(cleaned_data)` returns (order, message); then back to
+    the queue at that order, or the queue again with the form's errors (`forms_key`: its name → pk)."""
     point = _posted_point(request)
     try:
         if form.is_valid():
-            order = payments.mark_collected(order_id=pk, amount_vnd=form.cleaned_data["amount"], user=request.user)
-            messages.success(request, pick(f"Đã ghi nhận thu {format_vnd(order.paid_vnd)} cho đơn {order.number}.",
-                                           f"Recorded {format_vnd(order.paid_vnd)} collected for order {order.number}."))
+            order, message = act(form.cleaned_data)
+            messages.success(request, message)
             if point is None:
                 return redirect("storefront:staff:home")
             return redirect(reverse("storefront:staff:queue", args=[point.code]) + f"#o-{order.number}")
@@ -237,7 +246,8 @@ def cash(request, pk):
         add_shop_error(form, exc)
     if point is None:
         return _denied(request, pick("Không rõ điểm bán của biểu mẫu này.", "This form does not name your sales point."))
-    return _queue_page(request, point, status=400, cash_forms={pk: form})
+    ((name, pk),) = forms_key.items()
+    return _queue_page(request, point, status=400, **{name: {pk: form}})
 
 
 def _hold_words(order) -> str:
@@ -253,24 +263,12 @@ def _hold_words(order) -> str:
 @staff_required
 def extend_hold(request, pk):
     """Give an unpaid order more days before its hold runs out (orders.unpaid.extend_hold checks who may)."""
-    form = HoldForm(request.POST)
-    point = _posted_point(request)
-    try:
-        if form.is_valid():
-            order = unpaid.extend_hold(order_id=pk, days=form.cleaned_data["days"], user=request.user)
-            messages.success(request, pick(
-                f"Đơn {order.number}: giữ hàng đến {unpaid.deadline_words(order.hold_until, 'vi')}.",
-                f"Order {order.number}: held until {unpaid.deadline_words(order.hold_until, 'en')}."))
-            if point is None:
-                return redirect("storefront:staff:home")
-            return redirect(reverse("storefront:staff:queue", args=[point.code]) + f"#o-{order.number}")
-    except ShopError as exc:
-        if exc.code == DENIED or point is None:
-            return _denied(request, exc.message)
-        add_shop_error(form, exc)
-    if point is None:
-        return _denied(request, pick("Không rõ điểm bán của biểu mẫu này.", "This form does not name your sales point."))
-    return _queue_page(request, point, status=400, hold_forms={pk: form})
+    def extend(data):
+        order = unpaid.extend_hold(order_id=pk, days=data["days"], user=request.user)
+        return order, pick(f"Đơn {order.number}: giữ hàng đến {unpaid.deadline_words(order.hold_until, 'vi')}.",
+                           f"Order {order.number}: held until {unpaid.deadline_words(order.hold_until, 'en')}.")
+
+    return _order_form(request, HoldForm(request.POST), extend, hold_forms=pk)
 
 
 @require_safe
