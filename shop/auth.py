@@ -43,7 +43,7 @@ def create_token(*, email: str, password: str, request=None) -> tuple[ApiToken, 
     username = match.get_username() if match else email
     user = authenticate(request, username=username, password=password or "")
     if logins.is_locked_out(request):
-        vi, en = logins.lockout_message()
+        vi, en = logins.lockout_message(logins.seconds_left(request))
         raise ShopError("too_many_attempts", vi, en, field="password")
     if user is None or not user.is_active:
         raise ShopError(

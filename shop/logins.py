@@ -11,8 +11,9 @@ adds three things to it:
   so its limit is higher;
 - the account is the e-mail or username as typed, case and spaces folded,
   so "Admin@…" and "admin@… " are the same account to the counter;
-- the lockout answer is in the visitor's language and says when to try
-  again: a 429 page for the login pages; for GraphQL the request's own
+- the lockout answer is in the visitor's language and says in how many
+  minutes the lockout lifts (the time it really has left, not the whole
+  cool-off): a 429 page with Retry-After for the login pages; for GraphQL the request's own
   answer, whose payload already carries the `too_many_attempts` error.
 
 Failures are counted in Redis when REDIS_URL is set (axes' cache handler on
@@ -21,6 +22,7 @@ the database otherwise (axes' AccessAttempt rows, listed in the admin, where
 a province admin can lift a lockout). `manage.py axes_reset_username` /
 `axes_reset_ip` lift one on either.
 """
+import datetime
 import hashlib
 import logging
 import math
@@ -28,7 +30,9 @@ import math
 from axes.backends import AxesStandaloneBackend
 from axes.handlers.cache import AxesCacheHandler
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_cache_timeout, get_failure_limit
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cache_timeout, get_cool_off, get_failure_limit
+from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.db.models import Sum
@@ -78,9 +82,29 @@ def _scaled(counts) -> int:
 class ShopAxesHandler(AxesDatabaseHandler):
     """Axes' database handler, with a limit of its own for the account and for the address."""
 
+    def filter_user_attempts(self, request, credentials=None):
+        # No address (a command, or a server that cannot tell the client's) is no one's address:
+        # axes would count all such failures together (ip_address IS NULL); the cache handler does not.
+        values = [username_of(request, credentials), request.axes_ip_address]
+        return [attempts if value else AccessAttempt.objects.none()
+                for attempts, value in zip(super().filter_user_attempts(request, credentials), values, strict=True)]
+
     def get_failures(self, request, credentials=None) -> int:
         return _scaled(attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
                        for attempts in self.get_user_attempts(request, credentials))
+
+    def lockout_ends(self, request, credentials=None) -> datetime.datetime | None:
+        """When the lockout lifts: each row of failures expires a cool-off after its last one."""
+        cool_off, ends = get_cool_off(request), []
+        for attempts, limit in zip(self.get_user_attempts(request, credentials), _limits(), strict=True):
+            rows = list(attempts.order_by("attempt_time").values_list("attempt_time", "failures_since_start"))
+            left = sum(failures for _, failures in rows)
+            for time, failures in rows:
+                if left < limit:
+                    break
+                left -= failures
+                ends.append(time + cool_off)
+        return max(ends, default=None)
 
 
 class ShopAxesCacheHandler(AxesCacheHandler):
@@ -91,6 +115,18 @@ class ShopAxesCacheHandler(AxesCacheHandler):
     LOGIN_LOCKOUT_MINUTES after its last failure; failures refused during a lockout are
     not counted, so a lockout ends on time.
     """
+
+    def lockout_ends(self, request, credentials=None) -> datetime.datetime | None:
+        """When the lockout lifts: a counter at its limit expires a cool-off after its last failure."""
+        try:
+            keys = self._keys(request, credentials)
+            ends = [self.cache.get(f"{key}-at") for key, limit in zip(keys, _limits(), strict=True)
+                    if key and self.cache.get(key, 0) >= limit]
+        except RedisError:
+            _redis_down()
+            return _DATABASE.lockout_ends(request, credentials)
+        last = max(filter(None, ends), default=None)
+        return datetime.datetime.fromtimestamp(last, datetime.UTC) + get_cool_off(request) if last else None
 
     def _key(self, parameter: str, value) -> str | None:
         return f"axes-shop-{parameter}-{hashlib.sha256(str(value).encode()).hexdigest()}" if value else None
@@ -127,6 +163,7 @@ class ShopAxesCacheHandler(AxesCacheHandler):
             if not self.cache.add(key, 1, timeout):
                 self.cache.incr(key)
                 self.cache.touch(key, timeout)
+            self.cache.set(f"{key}-at", request.axes_attempt_time.timestamp(), timeout)  # for lockout_ends
         request.axes_failures_since_start = self.get_failures(request, credentials)
         if request.axes_failures_since_start >= get_failure_limit(request, credentials):
             request.axes_locked_out = True
@@ -135,7 +172,8 @@ class ShopAxesCacheHandler(AxesCacheHandler):
                                  ip_address=request.axes_ip_address)
 
     def reset_attempts(self, *, ip_address=None, username=None, ip_or_username=False) -> int:
-        keys = filter(None, [self._key("username", username), self._key("ip_address", ip_address)])
+        keys = [key for key in (self._key("username", username), self._key("ip_address", ip_address)) if key]
+        self.cache.delete_many([f"{key}-at" for key in keys])
         return sum(bool(self.cache.delete(key)) for key in keys)
 
 
@@ -158,11 +196,22 @@ def is_locked_out(request) -> bool:
     return bool(getattr(request, "axes_locked_out", False))
 
 
-def lockout_message() -> tuple[str, str]:
-    minutes = cool_off_minutes()
+def seconds_left(request=None, credentials=None) -> int:
+    """Seconds until this request's lockout lifts (the whole cool-off when that cannot be told)."""
+    credentials = credentials if credentials is not None else getattr(request, "axes_credentials", None)
+    now = getattr(request, "axes_attempt_time", None)
+    lockout_ends = getattr(AxesProxyHandler.get_implementation(), "lockout_ends", None)
+    ends = lockout_ends(request, credentials) if now and lockout_ends else None
+    return max(1, math.ceil((ends - now).total_seconds())) if ends else cool_off_minutes() * 60
+
+
+def lockout_message(seconds: int) -> tuple[str, str]:
+    """What a locked-out visitor is told, in both languages, with the minutes left (rounded up)."""
+    minutes = math.ceil(seconds / 60)
     return (
         f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút, hoặc nhờ quản trị tỉnh mở khoá tài khoản.",
-        f"Too many failed sign-ins. Try again in {minutes} minutes, or ask the province admin to unlock the account.",
+        f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes > 1 else ''}, "
+        "or ask the province admin to unlock the account.",
     )
 
 
@@ -170,8 +219,8 @@ def lockout_response(request, original_response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: what a locked-out visitor sees."""
     if request.path.startswith("/graphql") and original_response is not None:
         return original_response  # tokenCreate's payload says it (shop/auth.py)
-    vi, en = lockout_message()
-    message = pick(vi, en)
+    seconds = seconds_left(request, credentials)
+    message = pick(*lockout_message(seconds))
     language = (translation.get_language() or "vi")[:2]
     response = HttpResponse(
         f'<!doctype html><html lang="{language}"><meta charset="utf-8">'
@@ -181,5 +230,5 @@ def lockout_response(request, original_response=None, credentials=None):
         f"<p>{escape(message)}</p></body></html>",
         status=429,
     )
-    response["Retry-After"] = str(cool_off_minutes() * 60)
+    response["Retry-After"] = str(seconds)
     return response

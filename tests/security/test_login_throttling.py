@@ -4,6 +4,7 @@ account locks after LOGIN_FAILURES_PER_ACCOUNT failures and an address after
 LOGIN_FAILURES_PER_ADDRESS, a right password included, for LOGIN_LOCKOUT_MINUTES.
 The failures are counted in the database, or in Redis when REDIS_URL is set: the
 tests taking the `storage` fixture run on both."""
+import contextlib
 import datetime
 import json
 import os
@@ -15,6 +16,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.utils.timezone import now as django_now
 
 from shop import auth
 from shop.errors import ShopError
@@ -240,3 +242,32 @@ def test_a_lost_redis_still_counts_failures_in_the_database(client, staff, setti
     finally:
         settings.AXES_HANDLER = "shop.logins.ShopAxesHandler"
         AxesProxyHandler.get_implementation(force=True)
+
+
+@contextlib.contextmanager
+def later(minutes):
+    """Axes' clock (the time it stamps on each request) moved on by this many minutes."""
+    moved = django_now() + datetime.timedelta(minutes=minutes)
+    with mock.patch("axes.handlers.proxy.now", return_value=moved):
+        yield
+
+
+def test_the_lockout_says_how_long_is_left(client, storage, staff, settings):
+    """Ten minutes into a 15-minute lockout the visitor is told 5 minutes, not 15 again."""
+    for _ in range(settings.LOGIN_FAILURES_PER_ACCOUNT):
+        staff_login(client, "wrong-guess")
+    with later(minutes=10):
+        page = staff_login(client, PASSWORD, path="/en/staff/login/")
+        assert page.status_code == 429 and "Try again in 5 minutes" in page.content.decode()
+        assert 240 < int(page["Retry-After"]) <= 300
+        assert "Hãy thử lại sau 5 phút" in token_create(client, PASSWORD)["errors"][0]["message"]
+        assert "Hãy thử lại sau 5 phút" in staff_login(client, PASSWORD, path="/admin/login/").content.decode()
+
+
+def test_logins_without_a_client_address_do_not_share_one(storage, staff, settings):
+    """A command (or a server that cannot tell the client's address) has no address: failures on
+    other accounts there must not add up to one shared address that locks everyone out."""
+    for n in range(settings.LOGIN_FAILURES_PER_ADDRESS):
+        with pytest.raises(ShopError):
+            auth.create_token(email=f"someone{n}@example.com", password="wrong-guess")
+    assert auth.create_token(email="clerk@example.com", password=PASSWORD)[1].startswith("ocop_")
