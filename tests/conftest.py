@@ -32,6 +32,35 @@ def demo_shop(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def shop(demo_shop, db):
+    """The module's demo shop, its sales points by code; each test rolls its changes back."""
+    return {p.code: p for p in SalesPoint.objects.all()}
+
+
+@pytest.fixture
+def stocked_variant(shop):
+    """stocked_variant(point, quantity, only_there=False): the first demo variant that may be sold,
+    with that stock at that point (and none elsewhere when only_there)."""
+    from orders import checkout as checkout_service
+    from shop.errors import ShopError
+
+    def stock(point, quantity, *, only_there=False):
+        for candidate in ProductVariant.objects.filter(is_published=True, product__is_published=True).order_by("id"):
+            try:
+                checkout_service.sellable_variants([candidate.pk])
+            except ShopError:  # not certified, or on a sale hold: try the next
+                continue
+            if only_there:
+                Stock.objects.filter(variant=candidate).update(quantity_on_hand=0, quantity_allocated=0)
+            Stock.objects.update_or_create(variant=candidate, sales_point=point,
+                                           defaults={"quantity_on_hand": quantity, "quantity_allocated": 0})
+            return candidate
+        raise LookupError("no sellable demo variant")
+
+    return stock
+
+
+@pytest.fixture
 def demo(db):
     """The demo shop without pictures (drawing 47 pictures is slow and tested on its own)."""
     from catalog.demo.loader import DemoLoader

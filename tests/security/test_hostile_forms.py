@@ -18,11 +18,6 @@ HOSTILE = [
 
 
 @pytest.fixture
-def shop(demo_shop, db):
-    """The demo shop, loaded once for the module; each test rolls its changes back."""
-
-
-@pytest.fixture
 def variant(shop):
     return ProductVariant.objects.filter(stocks__quantity_on_hand__gt=0).order_by("pk").first()
 

@@ -10,34 +10,20 @@ and refuse an e-mail address that carries such characters.
 """
 import pytest
 
-from catalog.models import ProductVariant, Stock
 from orders import checkout as checkout_service
 from orders import fulfilment
 from orders.models import Order
 from shop.errors import ShopError
 from shop.graphql.core import global_id
-from shop.models import Commune, SalesPoint
+from shop.models import Commune
 from shop.text import clean_text
 
 RLO, LRI, PDI, LRM = "\u202e", "\u2066", "\u2069", "\u200e"
 
 
 @pytest.fixture
-def shop(demo_shop, db):
-    return {p.code: p for p in SalesPoint.objects.all()}
-
-
-@pytest.fixture
-def variant(shop):
-    for candidate in ProductVariant.objects.filter(is_published=True, product__is_published=True).order_by("id"):
-        try:
-            checkout_service.sellable_variants([candidate.pk])
-        except ShopError:
-            continue
-        Stock.objects.update_or_create(variant=candidate, sales_point=shop["muong-ang"],
-                                       defaults={"quantity_on_hand": 20, "quantity_allocated": 0})
-        return candidate
-    raise LookupError("no sellable demo variant")
+def variant(shop, stocked_variant):
+    return stocked_variant(shop["muong-ang"], 20)
 
 
 def commune():

@@ -17,13 +17,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from catalog.models import ProductVariant, Stock
 from orders import checkout as checkout_service
 from orders import notifications
 from orders.models import Order, OrderEvent
 from shop.errors import ShopError
 from shop.graphql.core import global_id
-from shop.models import SalesPoint
 
 VICTIM = "victim@example.com"
 CREATE = """mutation($i: CheckoutCreateInput!) { checkoutCreate(input: $i) { checkout { token } errors { code } } }"""
@@ -35,21 +33,8 @@ CANCEL = """mutation($t: UUID!) { orderCancel(token: $t) { errors { code } } }""
 
 
 @pytest.fixture
-def shop(demo_shop, db):
-    return {p.code: p for p in SalesPoint.objects.all()}
-
-
-@pytest.fixture
-def variant(shop):
-    for candidate in ProductVariant.objects.filter(is_published=True, product__is_published=True).order_by("id"):
-        try:
-            checkout_service.sellable_variants([candidate.pk])
-        except ShopError:
-            continue
-        Stock.objects.update_or_create(variant=candidate, sales_point=shop["muong-ang"],
-                                       defaults={"quantity_on_hand": 40, "quantity_allocated": 0})
-        return candidate
-    raise LookupError("no sellable demo variant")
+def variant(shop, stocked_variant):
+    return stocked_variant(shop["muong-ang"], 40)
 
 
 def to(mailoutbox, address):

@@ -13,33 +13,18 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Max
 
-from catalog.models import ProductVariant, Stock
 from orders import checkout as checkout_service
 from orders.models import Fulfillment, Order
-from shop.errors import ShopError
 from shop.graphql.core import global_id
-from shop.models import SalesPoint
 
 
 @pytest.fixture
-def shop(demo_shop, db):
-    return {p.code: p for p in SalesPoint.objects.all()}
-
-
-@pytest.fixture
-def foreign(shop):
+def foreign(shop, stocked_variant):
     """A pay-at-pickup order served by Tuần Giáo (not the clerk's point)."""
-    for variant in ProductVariant.objects.filter(is_published=True, product__is_published=True).order_by("id"):
-        try:
-            checkout_service.sellable_variants([variant.pk])
-        except ShopError:
-            continue
-        Stock.objects.update_or_create(variant=variant, sales_point=shop["tuan-giao"],
-                                       defaults={"quantity_on_hand": 20, "quantity_allocated": 0})
-        checkout = checkout_service.create_checkout(lines=[(variant.pk, 1)], email="khach@example.com")
-        checkout_service.set_delivery(token=checkout.token, pickup_point_id=shop["tuan-giao"].pk)
-        return checkout_service.complete_checkout(token=checkout.token, payment_method="PAY_AT_PICKUP").order
-    raise LookupError("no sellable demo variant")
+    variant = stocked_variant(shop["tuan-giao"], 20)
+    checkout = checkout_service.create_checkout(lines=[(variant.pk, 1)], email="khach@example.com")
+    checkout_service.set_delivery(token=checkout.token, pickup_point_id=shop["tuan-giao"].pk)
+    return checkout_service.complete_checkout(token=checkout.token, payment_method="PAY_AT_PICKUP").order
 
 
 def missing_ids():

@@ -7,33 +7,19 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import ProductVariant, Stock
+from catalog.models import Stock
 from orders import checkout as checkout_service
 from orders.models import Fulfillment, Order, StockMovement
-from shop.models import Commune, SalesPoint
+from shop.models import Commune
 
 PASSWORD = "ocop-demo-2026"
 
 
 
 @pytest.fixture
-def shop(demo_shop, db):
-    return {p.code: p for p in SalesPoint.objects.all()}
-
-
-@pytest.fixture
-def variant(shop):
+def variant(shop, stocked_variant):
     """A sellable demo variant stocked (20) only at Mường Ảng."""
-    for candidate in ProductVariant.objects.filter(is_published=True, product__is_published=True).order_by("id"):
-        try:
-            checkout_service.sellable_variants([candidate.pk])
-        except Exception:  # noqa: BLE001 - not certified, held: try the next
-            continue
-        Stock.objects.filter(variant=candidate).update(quantity_on_hand=0, quantity_allocated=0)
-        Stock.objects.update_or_create(variant=candidate, sales_point=shop["muong-ang"],
-                                       defaults={"quantity_on_hand": 20, "quantity_allocated": 0})
-        return candidate
-    raise LookupError("no sellable demo variant")
+    return stocked_variant(shop["muong-ang"], 20, only_there=True)
 
 
 def place(shop, variant, *, quantity=2, method="PAY_AT_PICKUP", point="muong-ang", deliver=False,
