@@ -30,7 +30,7 @@ def _redis_url() -> str | None:
     """The Redis the tests may use (a database of its own), or None when none answers."""
     import redis
 
-    url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/14")
+    url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/13")  # 14 is emptied by the scan-buffer tests
     try:
         redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
     except redis.RedisError:
