@@ -23,11 +23,13 @@ from django.test import Client  # noqa: E402
 SEARCH = 'search(query: "mat ong") { totalCount edges { node { id name } } }'
 
 
-def aliases(n: int) -> str:
-    return "query {" + " ".join(f"a{i}: {SEARCH}" for i in range(n)) + "}"
+def aliases(n: int, field: str = SEARCH) -> str:
+    return "query {" + " ".join(f"a{i}: {field}" for i in range(n)) + "}"
 
 
 BOMBS = {
+    # The audit's request: 12 s in-process (30 s on gunicorn + PostgreSQL) before issue 12.
+    "5,000 aliased `search { totalCount }` (audit)": aliases(5000, 'search(query: "mat ong") { totalCount }'),
     "5,000 aliased searches (150 kB)": aliases(5000),
     "100 aliased searches (fits the size cap)": aliases(100),
     "10 searches with 100-row pages (cost cap)": "query {" + " ".join(
@@ -53,7 +55,7 @@ def main(rounds: int = 50) -> None:
             times.append((time.perf_counter() - start) * 1000)
             status = response.status_code
         code = response.json()["errors"][0].get("extensions", {}).get("code")
-        print(f"{label:45s} {status} {code:22s} median {statistics.median(times):6.2f} ms  max {max(times):6.2f} ms")
+        print(f"{label:47s} {status} {code:22s} median {statistics.median(times):6.2f} ms  max {max(times):6.2f} ms")
 
 
 if __name__ == "__main__":
