@@ -65,7 +65,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
 
     from catalog import certification
-    from catalog.models import Producer, Product, ProductGroup, ProductVariant, Stock
+    from catalog.models import Producer, Product, ProductGroup, ProductVariant
+    from inventory import ledger
+    from inventory.models import Stock
     from orders import checkout as checkout_service
     from orders.models import FulfillmentLine, Order
     from shop.errors import ShopError
@@ -89,7 +91,7 @@ def main() -> None:
         variant = ProductVariant.objects.create(product=product, sku=f"SKU{i}", name="Hũ", price_vnd=100_000 + i * 5_000)
         variants.append(variant)
         for p in points:
-            Stock.objects.create(variant=variant, sales_point=p, quantity_on_hand=args.units)
+            ledger.stock_up(variant, p, args.units)
     initial = {(s.variant_id, s.sales_point_id): s.quantity_on_hand for s in Stock.objects.all()}
     supply = sum(initial.values())
 

@@ -103,7 +103,8 @@ def build_catalogue(products: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from catalog.models import Product, SearchEntry
+    from catalog.models import Product
+    from search.models import SearchEntry
     from traceability.models import Batch
 
     quiet = {"verbosity": 0, "stdout": io.StringIO()}
@@ -130,10 +131,10 @@ def step(name: str, run) -> None:
 
 def targets() -> dict:
     """The demo things the load asks for, and plenty of stock for the checkout."""
-    from django.db.models import F
 
     from catalog import certification
-    from catalog.models import Certification, Product, ProductVariant, Stock
+    from catalog.models import Certification, Product, ProductVariant
+    from inventory import ledger
     from shop.graphql.core import global_id
     from shop.models import SalesPoint
     from traceability import codes
@@ -149,8 +150,7 @@ def targets() -> dict:
     point = SalesPoint.objects.filter(pickup_enabled=True, is_active=True).order_by("priority", "code").first()
     variant = ProductVariant.objects.filter(is_published=True, product__slug=products[0]).order_by("pk").first()
     # Top up instead of running out mid-run: one unit per completed checkout.
-    stock, _ = Stock.objects.get_or_create(variant=variant, sales_point=point, defaults={"quantity_on_hand": 0})
-    Stock.objects.filter(pk=stock.pk).update(quantity_on_hand=F("quantity_allocated") + 1_000_000)
+    ledger.stock_up(variant, point, 1_000_000, reason="Bench: enough for the whole run")
     return {
         "trace": codes.link_for_batch(batch, base=""),
         "products": [f"/san-pham/{slug}/" for slug in products],

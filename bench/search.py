@@ -55,7 +55,7 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
-    from catalog import search
+    import search
     from catalog.models import Product
     from catalog.synthetic import generate_catalog
 

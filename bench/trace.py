@@ -97,7 +97,8 @@ def make_lot():
 
     from catalog import certification
     from catalog.gtin import make_gtin
-    from catalog.models import Producer, Product, ProductGroup, ProductVariant, Stock
+    from catalog.models import Producer, Product, ProductGroup, ProductVariant
+    from inventory import ledger
     from shop.models import District, SalesPoint
     from traceability import services
 
@@ -114,7 +115,7 @@ def make_lot():
                                      district=district, shelf_life_days=365)
     variant = ProductVariant.objects.create(product=product, sku="CF-500", name="Túi 500 g", price_vnd=180_000,
                                             gtin=make_gtin("952000100001"))
-    Stock.objects.create(variant=variant, sales_point=point, quantity_on_hand=50)
+    ledger.stock_up(variant, point, 50)
     certification.certify(product=product, stars=4, decision_number="1/QĐ-UBND",
                           decision_date=certification.today() - datetime.timedelta(days=200), issuing_body="UBND tỉnh")
     made = certification.today() - datetime.timedelta(days=30)

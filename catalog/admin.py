@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from catalog import certification, holds
+from catalog import certification
 from catalog.forms import ProductImageForm
 from catalog.models import (
     Certification,
@@ -11,11 +11,8 @@ from catalog.models import (
     ProductGroup,
     ProductImage,
     ProductVariant,
-    SaleHold,
-    Stock,
 )
 from catalog.selectors import with_current_stars
-from shop.errors import ShopError
 
 
 @admin.register(ProductGroup)
@@ -60,13 +57,6 @@ class ImageInline(admin.TabularInline):
     form = ProductImageForm
     extra = 0
     fields = ["image", "alt", "alt_en", "position"]
-
-
-class StockInline(admin.TabularInline):
-    model = Stock
-    extra = 0
-    fields = ["sales_point", "quantity_on_hand", "quantity_allocated"]
-    readonly_fields = ["quantity_allocated"]
 
 
 class CertificateStatusFilter(admin.SimpleListFilter):
@@ -194,51 +184,8 @@ class CertificationAdmin(admin.ModelAdmin):
         self.message_user(request, f"Đã thu hồi {queryset.count()} chứng nhận.", messages.WARNING)
 
 
-@admin.register(Stock)
-class StockAdmin(admin.ModelAdmin):
-    list_display = ["variant", "sales_point", "quantity_on_hand", "quantity_allocated", "available"]
-    list_filter = ["sales_point", "variant__product__district"]
-    search_fields = ["variant__sku", "variant__product__name"]
-    list_select_related = ["variant__product", "sales_point"]
-    readonly_fields = ["quantity_allocated"]
-
-    @admin.display(description="có thể bán")
-    def available(self, obj):
-        return obj.quantity_available
-
-
 @admin.register(ProductVariant)
 class ProductVariantAdmin(admin.ModelAdmin):
     list_display = ["sku", "product", "name", "price_vnd", "gtin", "is_published"]
     search_fields = ["sku", "gtin", "product__name"]
     list_select_related = ["product"]
-    inlines = [StockInline]
-
-
-
-@admin.register(SaleHold)
-class SaleHoldAdmin(admin.ModelAdmin):
-    """Holds are placed by other apps (a lot recall); here a province admin
-    lifts one by writing why it is safe to sell again."""
-
-    list_display = ["variant", "reason", "placed_at", "released_at"]
-    list_filter = [("released_at", admin.EmptyFieldListFilter)]
-    search_fields = ["variant__sku", "variant__product__name", "reason"]
-    list_select_related = ["variant__product"]
-    fields = ["variant", "source", "reason", "reason_en", "placed_at", "released_at", "released_by", "release_note"]
-    readonly_fields = ["variant", "source", "reason", "reason_en", "placed_at", "released_at", "released_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        done = obj is not None and obj.released_at is not None
-        return [*self.readonly_fields, "release_note"] if done else self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        if obj.released_at is not None or not obj.release_note.strip():
-            return
-        try:
-            holds.release_hold(hold_id=obj.pk, user=request.user, note=obj.release_note)
-        except ShopError as exc:
-            self.message_user(request, exc.message, level=messages.ERROR)

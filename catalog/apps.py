@@ -6,10 +6,6 @@ class CatalogConfig(AppConfig):
     verbose_name = "Danh mục sản phẩm OCOP"
 
     def ready(self):
-        from catalog import generation, search
-        from catalog.search import sync
-        from shop import health
+        from shop import generation
 
-        generation.connect()
-        sync.connect()
-        health.register_check("search", search.status)
+        generation.watch(self.label)

@@ -1,17 +1,16 @@
 """The certified OCOP catalogue: classification, producers, products,
-variants, images, certifications and stock per sales point.
+variants, images and certifications (stock lives in `inventory`).
 
 Rules that decide things (is a certificate valid today? what stars may be
-shown?) live in `catalog/certification.py` and `catalog/services.py`; the
-models hold the data and the constraints the database must refuse.
+shown?) live in `catalog/certification.py`; the models hold the data and the
+constraints the database must refuse.
 """
 import datetime
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
-from shop.models import Commune, District, SalesPoint
+from shop.models import Commune, District
 
 
 class ProductGroup(models.Model):
@@ -165,40 +164,6 @@ class ProductVariant(models.Model):
             self.gtin = validate_gtin(self.gtin)
 
 
-class SaleHold(models.Model):
-    """A stop on selling one variant, placed by something outside the
-    catalogue (a lot recall, say) and lifted by a person once the cause is
-    dealt with. Stock is not tracked per lot, so a recall cannot tell good
-    units from recalled ones: the variant stays off sale until staff confirm
-    the recalled units are withdrawn."""
-
-    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="sale_holds")
-    source = models.CharField("nguồn", max_length=60, help_text="Ai đặt lệnh dừng, ví dụ recall:12")
-    reason = models.CharField("lý do", max_length=500)
-    reason_en = models.CharField("lý do (tiếng Anh)", max_length=500, blank=True)
-    placed_at = models.DateTimeField("thời điểm dừng bán", auto_now_add=True)
-    released_at = models.DateTimeField("thời điểm bán lại", null=True, blank=True)
-    released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    release_note = models.CharField("ghi chú khi bán lại", max_length=500, blank=True)
-
-    class Meta:
-        verbose_name = "lệnh dừng bán"
-        verbose_name_plural = "lệnh dừng bán"
-        ordering = ["-placed_at", "-id"]
-        constraints = [
-            # One open hold per cause: placing it twice is a no-op, not a second row.
-            models.UniqueConstraint(
-                fields=["variant", "source"], condition=Q(released_at__isnull=True), name="sale_hold_one_open_per_source"
-            ),
-        ]
-        indexes = [models.Index(fields=["variant"], condition=Q(released_at__isnull=True), name="sale_hold_open")]
-
-    def __str__(self) -> str:
-        return f"{self.variant_id}: {self.reason}"
-
-
 def product_image_path(instance, filename):
     return f"products/{instance.product_id}/{filename}"
 
@@ -295,77 +260,3 @@ class Certification(models.Model):
         from catalog.certification import status_of
 
         return status_of(self, day)
-
-
-class StockQuerySet(models.QuerySet):
-    def available(self):
-        return self.filter(quantity_on_hand__gt=models.F("quantity_allocated"))
-
-
-class Stock(models.Model):
-    """Units of one variant at one sales point.
-
-    Two-stage: an order allocates (reserves) units; hand-over consumes them
-    (on hand and allocated both go down). The database refuses negative
-    stock and more allocated than on hand, whatever the code does.
-    """
-
-    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="stocks")
-    sales_point = models.ForeignKey(SalesPoint, on_delete=models.CASCADE, related_name="stocks")
-    quantity_on_hand = models.IntegerField("tồn kho", default=0)
-    quantity_allocated = models.IntegerField("đã giữ cho đơn", default=0)
-
-    objects = StockQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "tồn kho"
-        verbose_name_plural = "tồn kho"
-        ordering = ["variant_id", "sales_point_id"]
-        constraints = [
-            models.UniqueConstraint(fields=["variant", "sales_point"], name="stock_unique_variant_point"),
-            models.CheckConstraint(condition=Q(quantity_allocated__gte=0), name="stock_allocated_not_negative"),
-            models.CheckConstraint(
-                condition=Q(quantity_allocated__lte=models.F("quantity_on_hand")), name="stock_allocated_within_on_hand"
-            ),
-        ]
-        indexes = [models.Index(fields=["sales_point", "variant"])]
-
-    def __str__(self) -> str:
-        return f"{self.variant.sku} @ {self.sales_point.code}: {self.quantity_available}"
-
-    @property
-    def quantity_available(self) -> int:
-        return self.quantity_on_hand - self.quantity_allocated
-
-
-class SearchEntry(models.Model):
-    """One product as the embedded search backend sees it (catalog/search/).
-
-    Written only by `catalog.search`; `document` holds the product's words,
-    NFC-normalised and lowercased but with their accents, one section per
-    field (" name | english | places | body "). SQLite mirrors the folded
-    words into the FTS5 table `catalog_search_fts` (migration 0003); on
-    PostgreSQL the backend's in-memory word index matches instead (0006).
-    """
-
-    product = models.OneToOneField(Product, primary_key=True, on_delete=models.CASCADE, related_name="search_entry")
-    document = models.TextField()
-    folded_name = models.CharField(max_length=300)
-    stars = models.PositiveSmallIntegerField(null=True)
-    certified_until = models.DateField(null=True)
-    points = models.CharField(max_length=500, blank=True, help_text="Sales point ids with stock, space separated")
-    data = models.JSONField(default=dict)
-    indexed_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = "mục tìm kiếm"
-        verbose_name_plural = "chỉ mục tìm kiếm"
-
-
-class SearchIndexState(models.Model):
-    """A generation token, changed with every write to the embedded index, so
-    each process knows when its in-memory copy is stale."""
-
-    key = models.CharField(max_length=40, primary_key=True)
-    generation = models.CharField(max_length=40)
-    updated_at = models.DateTimeField(auto_now=True)

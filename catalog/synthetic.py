@@ -5,7 +5,8 @@ import random
 from django.db import transaction
 
 from catalog import certification
-from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant, Stock
+from catalog.demo.signals import catalog_generated
+from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant
 from shop.models import District, SalesPoint
 
 WORDS = {
@@ -25,7 +26,6 @@ def generate_catalog(count: int, seed: int = 7) -> str:
     rng = random.Random(seed)
     groups = {g.code: g for g in ProductGroup.objects.filter(code__in=WORDS)}
     districts = list(District.objects.all())
-    points = list(SalesPoint.objects.all())
     today = certification.today()
     start = Product.objects.count()
     with transaction.atomic():
@@ -54,9 +54,7 @@ def generate_catalog(count: int, seed: int = 7) -> str:
                                weight_grams=k * 260, price_vnd=rng.randrange(50, 900) * 1000, position=k)
                 for p in products for k in (1, 2)
             ])
-            Stock.objects.bulk_create([
-                Stock(variant=v, sales_point=sp, quantity_on_hand=rng.randint(0, 50)) for v in variants for sp in points
-            ])
+            catalog_generated.send(sender=generate_catalog, variant_ids=[v.pk for v in variants], seed=rng.random())
             certs = []
             for p in products:
                 if rng.random() < 0.9:
@@ -68,4 +66,4 @@ def generate_catalog(count: int, seed: int = 7) -> str:
                     ))
             Certification.objects.bulk_create(certs)  # bulk_create skips save(): valid_until is set above
             made += n
-    return f"{count} products, {2 * count} variants, {2 * count * len(points)} stock rows"
+    return f"{count} products, {2 * count} variants"

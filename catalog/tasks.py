@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 @shared_task(base=ShopTask, name="catalog.tasks.sweep_search_index")
 def sweep_search_index() -> int:
     """Re-index what bulk updates and the calendar changed (lapsed certificates, stock drift)."""
-    from catalog.search import sync
+    from search import sync
 
     return sync.sweep()
 

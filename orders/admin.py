@@ -9,7 +9,6 @@ from orders.models import (
     Order,
     OrderEvent,
     OrderLine,
-    StockMovement,
     StripeEvent,
 )
 from shop.errors import ShopError
@@ -80,17 +79,6 @@ class FulfillmentAdmin(admin.ModelAdmin):
     list_select_related = ["sales_point"]
     readonly_fields = ["order", "sales_point", "number", "status"]
     inlines = [FulfillmentLineInline]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "stock", "kind", "on_hand_change", "allocated_change", "on_hand_after", "reason", "user"]
-    list_filter = ["kind", "stock__sales_point"]
-    list_select_related = ["stock__variant", "stock__sales_point", "user"]
-    readonly_fields = [f.name for f in StockMovement._meta.fields]
 
     def has_add_permission(self, request):
         return False

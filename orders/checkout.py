@@ -27,9 +27,10 @@ from django.core.validators import validate_email as django_validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog import certification, holds
+from catalog import certification
 from catalog.certification import CertificateStatus
-from catalog.models import Certification, ProductVariant, Stock
+from catalog.models import Certification, ProductVariant
+from inventory import availability
 from orders import allocation, events, notifications, routing, services, unpaid
 from orders.models import Checkout, CheckoutLine, DeliveryKind, Order, OrderLine, PaymentMethod
 from shop.errors import ShopError
@@ -161,7 +162,7 @@ def sellable_variants(variant_ids, *, field: str = "lines", day=None) -> dict[in
                 field=field,
             )
         result[vid] = Sellable(variant, stars)
-    held = holds.open_holds(result)
+    held = availability.held_variants(result)
     if held:
         vid, hold = min(held.items())
         product = result[vid].variant.product
@@ -178,19 +179,9 @@ def _label(variant: ProductVariant) -> str:
     return f"{variant.product.name} — {variant.name}"
 
 
-def _open_points(day=None):
-    return SalesPoint.objects.open_on(day or certification.today())
-
-
 def _check_available(wanted: dict[int, int], sellables: dict[int, Sellable], field: str) -> None:
     """A friendly early check (the real one is under lock at completion)."""
-    from django.db.models import F, Sum
-
-    rows = (
-        Stock.objects.filter(variant_id__in=list(wanted), sales_point__in=_open_points())
-        .values("variant_id").annotate(free=Sum(F("quantity_on_hand") - F("quantity_allocated")))
-    )
-    free = {r["variant_id"]: r["free"] or 0 for r in rows}
+    free = availability.sellable_totals(wanted)
     for vid, quantity in wanted.items():
         if free.get(vid, 0) < quantity:
             left = max(0, free.get(vid, 0))
@@ -357,7 +348,7 @@ def _commune_not_served():
 
 
 def check_pickup_point(point_id: int, field: str = "pickupPointId", day=None) -> SalesPoint:
-    point = _open_points(day).filter(pk=point_id).first()
+    point = availability.open_points(day).filter(pk=point_id).first()
     if point is None or not point.pickup_enabled:
         raise ShopError(
             "pickup_point_unavailable",
@@ -468,7 +459,7 @@ def _idempotency_conflict():
 
 
 def _routing_input(checkout, lines, stocks):
-    points = list(_open_points().select_related("district").prefetch_related("delivers_to"))
+    points = list(availability.open_points().select_related("district").prefetch_related("delivers_to"))
     route_points = [
         routing.Point(
             id=p.pk, code=p.code, name=p.name, kind=p.kind, district=p.district.code,
@@ -477,7 +468,7 @@ def _routing_input(checkout, lines, stocks):
         )
         for p in points
     ]
-    available = {key: s.quantity_on_hand - s.quantity_allocated for key, s in stocks.items()}
+    available = {key: s.quantity_available for key, s in stocks.items()}
     if checkout.delivery_kind == DeliveryKind.PICKUP:
         destination = routing.Pickup(checkout.pickup_point_id)
     else:

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from catalog.models import ProductVariant, Stock
+from catalog.models import ProductVariant
+from inventory.models import Stock
 from shop.models import Commune, SalesPoint
 
 
@@ -258,31 +259,6 @@ class OrderEvent(models.Model):
         verbose_name = "nhật ký đơn hàng"
         verbose_name_plural = "nhật ký đơn hàng"
         ordering = ["order_id", "created_at", "id"]
-
-
-class StockMovement(models.Model):
-    """Every change to a stock row, with its reason."""
-
-    class Kind(models.TextChoices):
-        ADJUSTMENT = "ADJUSTMENT", "kiểm kê / điều chỉnh"
-        ALLOCATE = "ALLOCATE", "giữ cho đơn"
-        RELEASE = "RELEASE", "trả lại (đơn huỷ)"
-        CONSUME = "CONSUME", "giao cho khách"
-
-    stock = models.ForeignKey(Stock, on_delete=models.CASCADE, related_name="movements")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    on_hand_change = models.IntegerField(default=0)
-    allocated_change = models.IntegerField(default=0)
-    on_hand_after = models.IntegerField(null=True)
-    reason = models.CharField(max_length=300)
-    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="stock_movements")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = "biến động tồn kho"
-        verbose_name_plural = "biến động tồn kho"
-        ordering = ["-created_at", "-id"]
 
 
 class StripeEvent(models.Model):

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
-from catalog.models import ProductVariant, Stock
+from catalog.models import ProductVariant
+from inventory.models import Stock
 from orders import fulfilment, payments
 from orders.models import Fulfillment, FulfillmentLine, Order, OrderEvent, PaymentMethod
 from shop.errors import ShopError

@@ -1,13 +1,13 @@
 """Order life: cancelling (by the customer, by expiry, by Stripe), completing,
 and stock changes made by staff."""
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from catalog.models import ProductVariant, Stock
-from catalog.search import sync as search_sync
+from catalog.models import ProductVariant
+from inventory import ledger
+from inventory.models import Stock
 from orders import allocation, events, notifications
-from orders.models import Fulfillment, Order, PaymentMethod, StockMovement
+from orders.models import Fulfillment, Order, PaymentMethod
 from shop.errors import ShopError
 from shop.models import SalesPoint
 from shop.permissions import require_point
@@ -127,39 +127,15 @@ def release_expired_reservations(*, now=None, check_stripe: bool = True) -> list
     return cancelled
 
 
-@transaction.atomic
 def update_stock(*, sales_point_id: int, variant_id: int, quantity_on_hand: int, reason: str, user) -> Stock:
-    """Staff set the counted units of a variant at their point, with a reason (logged as a movement)."""
+    """Staff set the counted units of a variant at their point, with a reason (a RECOUNT in the ledger)."""
     require_point(user, sales_point_id, field="salesPointId")
-    reason = " ".join((reason or "").split())
-    if not 3 <= len(reason) <= 300:
-        raise ShopError("reason_required", "Hãy ghi lý do thay đổi tồn kho (3–300 ký tự), ví dụ “kiểm kê cuối ngày”.",
-                        "Give a reason for the change (3–300 characters), e.g. “end-of-day count”.", field="reason")
-    if not isinstance(quantity_on_hand, int) or not 0 <= quantity_on_hand <= 1_000_000:
-        raise ShopError("invalid_quantity", "Tồn kho phải từ 0 đến 1.000.000.", "Stock must be between 0 and 1,000,000.",
-                        field="quantityOnHand")
+    ledger.check_reason(reason)
     if not SalesPoint.objects.filter(pk=sales_point_id).exists():
         raise ShopError("sales_point_not_found", "Không tìm thấy điểm bán.", "Sales point not found.", field="salesPointId")
     if not ProductVariant.objects.filter(pk=variant_id).exists():
         raise ShopError("variant_not_found", "Không tìm thấy sản phẩm.", "Product variant not found.", field="variantId")
-    stock, _ = Stock.objects.get_or_create(sales_point_id=sales_point_id, variant_id=variant_id)
-    stock = Stock.objects.select_for_update().get(pk=stock.pk)
-    if quantity_on_hand < stock.quantity_allocated:
-        raise ShopError(
-            "below_allocated",
-            f"Đang giữ {stock.quantity_allocated} cho các đơn chưa giao; tồn kho không thể thấp hơn. "
-            "Hãy huỷ hoặc giao các đơn đó trước.",
-            f"{stock.quantity_allocated} units are reserved for open orders; stock cannot go below that. "
-            "Hand over or cancel those orders first.",
-            field="quantityOnHand",
-        )
-    change = quantity_on_hand - stock.quantity_on_hand
-    Stock.objects.filter(pk=stock.pk).update(quantity_on_hand=F("quantity_on_hand") + change)
-    StockMovement.objects.create(
-        stock=stock, kind=StockMovement.Kind.ADJUSTMENT, on_hand_change=change, on_hand_after=quantity_on_hand,
-        reason=reason, user=user,
-    )
-    # The search index shows where a product is in stock: re-index it once this commits.
-    search_sync.mark_dirty(variant_ids=[variant_id])
+    stock = ledger.count(variant_id=variant_id, sales_point_id=sales_point_id, quantity_on_hand=quantity_on_hand,
+                         reason=reason, actor=user)
     stock.refresh_from_db()
     return stock

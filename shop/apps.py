@@ -6,4 +6,9 @@ class ShopConfig(AppConfig):
     verbose_name = "Hệ thống & điểm bán"
 
     def ready(self):
-        from shop import checks  # noqa: F401 - registers the production system checks
+        from shop import (
+            checks,  # noqa: F401 - registers the production system checks
+            generation,
+        )
+
+        generation.connect()

@@ -78,12 +78,6 @@ class SalesPointQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
-    def open_on(self, day):
-        """Points trading on `day`: permanent ones, and fair stalls within their dates."""
-        return self.active().filter(
-            Q(starts_on__isnull=True) | Q(starts_on__lte=day), Q(ends_on__isnull=True) | Q(ends_on__gte=day)
-        )
-
 
 class SalesPoint(models.Model):
     class Kind(models.TextChoices):

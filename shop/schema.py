@@ -2,14 +2,15 @@
 import graphene
 
 from catalog.graphql.schema import Query as CatalogQuery
-from catalog.graphql.search_schema import SearchQuery
+from inventory.graphql.schema import Query as InventoryQuery
 from orders.graphql.schema import Mutation as OrdersMutation
 from orders.graphql.schema import Query as OrdersQuery
+from search.schema import SearchQuery
 from traceability.graphql.schema import Mutation as TraceabilityMutation
 from traceability.graphql.schema import Query as TraceabilityQuery
 
 
-class Query(CatalogQuery, SearchQuery, OrdersQuery, TraceabilityQuery, graphene.ObjectType):
+class Query(CatalogQuery, InventoryQuery, SearchQuery, OrdersQuery, TraceabilityQuery, graphene.ObjectType):
     node = graphene.relay.Node.Field()
 
 

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "axes",
     "shop",
     "catalog",
+    "inventory",
+    "search",
     "orders",
     "traceability",
     "storefront",

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.urls import reverse
 
-from catalog import certification
 from catalog.models import ProductImage
+from inventory import availability
 from orders import checkout as checkout_service
 from orders import payments, services, unpaid
 from orders.models import DeliveryKind, Fulfillment, FulfillmentLine, Order, OrderEvent, PaymentMethod
@@ -77,7 +77,7 @@ def units(lines) -> int:
 def pickup_points(day=None) -> list[SalesPoint]:
     """The points open today that offer pickup, in the shop's order (one query)."""
     return list(
-        SalesPoint.objects.open_on(day or certification.today()).filter(pickup_enabled=True)
+        availability.open_points(day).filter(pickup_enabled=True)
         .select_related("district").order_by("priority", "code")
     )
 

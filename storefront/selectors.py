@@ -1,7 +1,7 @@
 """Reads behind the shopper pages.
 
-Products are chosen by `catalog.selectors.filter_products` (the catalogue)
-or `catalog.search.search` (the search page); this module only parses what
+Products are chosen by `search.catalogue.filter_products` (the catalogue)
+or `search.search` (the search page); this module only parses what
 the visitor asked for, fetches a page and counts the facets. A page costs
 the same number of queries whatever its size: the cards' variants,
 certificates and images are prefetched in one query each, and every facet
@@ -23,8 +23,12 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.http import Http404, QueryDict
 
-from catalog import certification, generation, holds, selectors
-from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant, SaleHold, Stock
+from catalog import certification, selectors
+from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant
+from inventory import availability
+from inventory.models import SaleHold
+from search import catalogue as catalogue_filters
+from shop import generation
 from shop.errors import pick
 from shop.models import Commune, District, SalesPoint
 from storefront import presenters
@@ -56,7 +60,7 @@ class Reference:
             day=day,
             groups={g.code: g for g in ProductGroup.objects.order_by("level", "position", "code")},
             districts={d.code: d for d in District.objects.order_by("code")},
-            points={p.code: p for p in SalesPoint.objects.open_on(day).select_related("district").order_by("priority", "code")},
+            points={p.code: p for p in availability.open_points(day).select_related("district").order_by("priority", "code")},
         )
 
     @property
@@ -109,7 +113,7 @@ class Filters:
         return low, (high - 1 if high is not None else None)
 
     def catalogue_kwargs(self, ref: Reference, without: str | None = None) -> dict:
-        """Keyword arguments of catalog.selectors.filter_products, optionally leaving one facet out."""
+        """Keyword arguments of search.catalogue.filter_products, optionally leaving one facet out."""
         low, high = self.price_limits()
         return {
             "groups": self.groups if without != "group" else None,
@@ -122,7 +126,7 @@ class Filters:
         }
 
     def search_filters(self, ref: Reference):
-        from catalog.search import SearchFilters
+        from search import SearchFilters
 
         low, high = self.price_limits()
         return SearchFilters(
@@ -220,7 +224,7 @@ def catalogue_counts(filters: Filters, ref: Reference) -> dict[str, dict[str, in
     """Disjunctive facet counts (each facet ignores its own filter), one query per facet."""
 
     def base(without):
-        return selectors.filter_products(Product.objects.published(), **filters.catalogue_kwargs(ref, without)).order_by()
+        return catalogue_filters.filter_products(Product.objects.published(), **filters.catalogue_kwargs(ref, without)).order_by()
 
     def grouped(qs, key):
         rows = qs.annotate(k=key).values("k").annotate(n=Count("pk", distinct=True))
@@ -245,9 +249,8 @@ def catalogue_counts(filters: Filters, ref: Reference) -> dict[str, dict[str, in
     counts["price"] = {key: totals[f"b{i}"] for i, key in enumerate(in_band)}
     # Sales points: products with a unit available at each open point.
     rows = (
-        Stock.objects.available()
-        .filter(variant__is_published=True, sales_point_id__in=[p.pk for p in ref.points.values()],
-                variant__product__in=base("point").values("pk"))
+        availability.sellable_stock(ref.day)
+        .filter(sales_point_id__in=[p.pk for p in ref.points.values()], variant__product__in=base("point").values("pk"))
         .values("sales_point_id").annotate(n=Count("variant__product_id", distinct=True)).order_by()
     )
     by_id = ref.points_by_id
@@ -306,7 +309,7 @@ SORT_KEYS = {
 def catalogue(filters: Filters, ref: Reference, page: int = 1, page_size: int | None = None) -> Listing:
     """The catalogue page: certified products, filtered and sorted in SQL."""
     size = page_size or default_page_size()
-    products = selectors.filter_products(Product.objects.published(), **filters.catalogue_kwargs(ref))
+    products = catalogue_filters.filter_products(Product.objects.published(), **filters.catalogue_kwargs(ref))
     total = products.count()
     pages = _page_bounds(total, page, size)
     field, descending = SORT_KEYS.get(filters.sort, ("STARS", True) if not filters.sort else ("NAME", False))
@@ -325,7 +328,7 @@ def cards_for(ids: list[int]) -> list:
 
 def search(filters: Filters, ref: Reference, page: int = 1, page_size: int | None = None) -> Listing:
     """The search page, answered by catalog.search (embedded or Elasticsearch)."""
-    from catalog import search as search_api
+    import search as search_api
 
     size = page_size or default_page_size()
     sort = filters.sort or "relevance"
@@ -368,7 +371,7 @@ def _counts_from_search(facets, ref: Reference) -> dict[str, dict[str, int]]:
 
 
 def suggestions(prefix: str, limit: int = 8) -> list[dict]:
-    from catalog import search as search_api
+    import search as search_api
 
     prefix = _clean_text(prefix)[:60]
     if len(prefix) < 2:
@@ -389,7 +392,7 @@ class Home:
 
 def home(ref: Reference, featured: int = 8) -> Home:
     """4★ and 5★ products first; the product groups and districts with their counts; the points."""
-    certified = selectors.filter_products(Product.objects.published(), day=ref.day)
+    certified = catalogue_filters.filter_products(Product.objects.published(), day=ref.day)
     # Most stars first: the 5★ and 4★ products, then 3★ ones to fill the row.
     ids = list(selectors.sort_products(certified, "STARS", descending=True).values_list("pk", flat=True)[:featured])
     by_group = dict(certified.order_by().values_list("group__code").annotate(n=Count("pk")))
@@ -454,12 +457,9 @@ def product_page(slug: str, day: datetime.date | None = None) -> ProductPage:
     day = day or certification.today()
     facts = _facts(slug, day)
     variants, points = facts.variants, facts.points
-    stock = {
-        (s.variant_id, s.sales_point_id): max(0, s.quantity_available)
-        for s in Stock.objects.filter(variant__in=variants, sales_point__in=points)
-    }
-    availability = [PointStock(p, [(v, stock.get((v.pk, p.pk), 0)) for v in variants]) for p in points]
-    held = holds.open_holds([v.pk for v in variants])
+    stock = availability.sellable_quantities([v.pk for v in variants], day)
+    per_point = [PointStock(p, [(v, stock.get((v.pk, p.pk), 0)) for v in variants]) for p in points]
+    held = availability.held_variants([v.pk for v in variants])
     lines = [
         VariantLine(v, 0 if v.pk in held else sum(stock.get((v.pk, p.pk), 0) for p in points), v.price_vnd,
                     held.get(v.pk))
@@ -471,14 +471,14 @@ def product_page(slug: str, day: datetime.date | None = None) -> ProductPage:
         certificate=certification.displayable(facts.certificates, day),
         certificates=facts.certificates,
         pictures=[presenters.Picture.of(i, 640) for i in facts.images],
-        availability=[a for a in availability if a.has_any],
+        availability=[a for a in per_point if a.has_any],
     )
 
 
 def _facts(slug: str, day: datetime.date) -> _Facts:
     """The product, its places, variants, certificates, pictures and the open points: kept
     by the process for STOREFRONT_PRODUCT_CACHE_SECONDS under the catalogue's generation
-    (catalog/generation.py), so a saved change shows at once here and within that time in
+    (shop/generation.py), so a saved change shows at once here and within that time in
     the other processes. Seven of the page's nine queries."""
     seconds = settings.STOREFRONT_PRODUCT_CACHE_SECONDS
     key = (slug, day, generation.current()) if seconds else None
@@ -494,7 +494,7 @@ def _facts(slug: str, day: datetime.date) -> _Facts:
         variants=list(product.variants.filter(is_published=True).order_by("position", "price_vnd", "pk")),
         certificates=list(product.certifications.all()),
         images=list(product.images.all()),
-        points=list(SalesPoint.objects.open_on(day).select_related("district").order_by("priority", "code")),
+        points=list(availability.open_points(day).select_related("district").order_by("priority", "code")),
     )
     if key:
         if len(_facts_held) >= FACTS_MAX:
@@ -562,9 +562,9 @@ def sales_point_page(code: str, ref: Reference):
     delivers_to = list(point.delivers_to.order_by("code"))
     ids = list(
         selectors.sort_products(
-            selectors.filter_products(Product.objects.published(), available_at=[point.pk], day=ref.day), "STARS",
+            catalogue_filters.filter_products(Product.objects.published(), available_at=[point.pk], day=ref.day), "STARS",
             descending=True,
         ).values_list("pk", flat=True)[:12]
     )
-    count = selectors.filter_products(Product.objects.published(), available_at=[point.pk], day=ref.day).count()
+    count = catalogue_filters.filter_products(Product.objects.published(), available_at=[point.pk], day=ref.day).count()
     return point, delivers_to, cards_for(ids), count

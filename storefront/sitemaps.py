@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from catalog.certification import today
 from catalog.models import Producer, Product
-from shop.models import SalesPoint
+from inventory import availability
 
 
 class ShopSitemap(Sitemap):
@@ -70,7 +70,7 @@ class SalesPointSitemap(ShopSitemap):
     changefreq = "monthly"
 
     def items(self):
-        return SalesPoint.objects.open_on(today()).only("code").order_by("priority", "code")
+        return availability.open_points(today()).only("code").order_by("priority", "code")
 
     def location(self, point):
         return reverse("storefront:sales_point", kwargs={"code": point.code})

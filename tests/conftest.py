@@ -1,15 +1,36 @@
 """Shared fixtures: the demo shop, a GraphQL client, factories."""
+import contextlib
 import datetime
 import json
-from unittest import mock
 
 import pytest
 from django.db import transaction
 from django.test import Client
 
 from catalog import certification
-from catalog.models import Producer, Product, ProductGroup, ProductVariant, Stock
+from catalog.models import Producer, Product, ProductGroup, ProductVariant
+from inventory import ledger
 from shop.models import District, SalesPoint
+
+
+@contextlib.contextmanager
+def _demo_without_lots():
+    """Load the demo without traceability's lots (slow, and covered by its own tests): the
+    catalogue and inventory's stock only."""
+    from catalog.demo.signals import demo_loaded
+    from traceability import demo as traceability_demo
+
+    demo_loaded.disconnect(dispatch_uid="traceability.demo_lots")
+    try:
+        yield
+    finally:
+        demo_loaded.connect(traceability_demo.load, dispatch_uid="traceability.demo_lots")
+
+
+@pytest.fixture(scope="session")
+def demo_without_lots():
+    """A context manager: the demo loads its catalogue and stock, not traceability's lots."""
+    return _demo_without_lots
 
 
 @pytest.fixture(scope="module")
@@ -21,11 +42,10 @@ def demo_shop(django_db_setup, django_db_blocker):
     `demo_loaded`; the pages tested here do not read it, so it is left out.
     """
     from catalog.demo.loader import DemoLoader
-    from catalog.demo.signals import demo_loaded
 
     with django_db_blocker.unblock():
         with transaction.atomic():
-            with mock.patch.object(demo_loaded, "send"):
+            with _demo_without_lots():
                 DemoLoader(with_images=False).run()
             yield
             transaction.set_rollback(True)
@@ -51,9 +71,9 @@ def stocked_variant(shop):
             except ShopError:  # not certified, or on a sale hold: try the next
                 continue
             if only_there:
-                Stock.objects.filter(variant=candidate).update(quantity_on_hand=0, quantity_allocated=0)
-            Stock.objects.update_or_create(variant=candidate, sales_point=point,
-                                           defaults={"quantity_on_hand": quantity, "quantity_allocated": 0})
+                for row in candidate.stocks.all():
+                    ledger.stock_up(candidate, row.sales_point_id, 0)
+            ledger.stock_up(candidate, point, quantity)
             return candidate
         raise LookupError("no sellable demo variant")
 
@@ -114,7 +134,7 @@ def make_product(db):
                 decision_date=decided or certification.today() - datetime.timedelta(days=100), issuing_body="UBND tỉnh",
             )
         for point, qty in (stock or {}).items():
-            Stock.objects.create(variant=variant, sales_point=point, quantity_on_hand=qty)
+            ledger.stock_up(variant, point, qty)
         return product
 
     return make

@@ -7,9 +7,9 @@ class TraceabilityConfig(AppConfig):
 
     def ready(self):
         from catalog.demo.signals import demo_loaded
-        from traceability import demo
+        from shop import generation
+        from traceability import demo, lotcache
 
         demo_loaded.connect(demo.load, dispatch_uid="traceability.demo_lots")
-        from traceability import lotcache
-
         lotcache.connect()
+        generation.watch(self.label, "Batch")  # a recall changes what the catalogue shows

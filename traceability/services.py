@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from catalog import holds
 from catalog.gtin import validate_gtin
 from catalog.models import Product, ProductVariant
+from inventory import holds
 from shop.errors import ShopError
 from shop.text import clean_text
 from traceability import codes, lotcache, scans, tally, vocabulary

@@ -16,7 +16,6 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.db.models import F
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -26,9 +25,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from catalog import certification
-from catalog.models import ProductImage, Stock
+from catalog.models import ProductImage
+from inventory import availability
 from shop.errors import ShopError, pick
-from shop.models import District, SalesPoint
+from shop.models import District
 from traceability import codes, epcis, linkset, lotcache, qr, scans, services, vocabulary
 from traceability.codes import Kind
 from traceability.texts import REASON_TEXT, VERDICT_CLASS, VERDICT_TEXT
@@ -119,13 +119,11 @@ def _thumbnail(product) -> dict | None:
 
 
 def _sales_points(variant, language: str) -> list[dict]:
-    day = certification.today()
     stocked = list(
-        Stock.objects.filter(variant=variant, quantity_on_hand__gt=F("quantity_allocated"),
-                             sales_point__in=SalesPoint.objects.open_on(day))
+        availability.sellable_stock().filter(variant=variant)
         .select_related("sales_point").order_by("sales_point__priority", "sales_point__code")[:6]
     )
-    points = [s.sales_point for s in stocked] or list(SalesPoint.objects.open_on(day).order_by("priority", "code")[:4])
+    points = [s.sales_point for s in stocked] or list(availability.open_points().order_by("priority", "code")[:4])
     return [{"name": pick(p.name, p.name_en, language), "address": p.address, "hours": p.opening_hours,
              "phone": p.phone, "in_stock": bool(stocked)} for p in points]
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from catalog import certification
 from catalog.demo.signals import demo_loaded
 from catalog.gtin import make_gtin
-from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant, Stock
+from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant
 from shop.models import Commune, District, SalesPoint, StaffAssignment
 from shop.text import nfc, slugify_vi
 
@@ -246,8 +246,7 @@ class DemoLoader:
                 },
             )
             self.summary.add("products")
-            variants = self.load_variants(product, extra["variants"], index, with_gtin=producer is not None)
-            self.load_stock(product, variants)
+            self.load_variants(product, extra["variants"], index, with_gtin=producer is not None)
             self.load_certificates(product, fact, index)
             if self.with_images and not product.images.exists():
                 self.load_picture(product, extra.get("picture") or {})
@@ -269,25 +268,6 @@ class DemoLoader:
             variants.append(variant)
         self.summary.add("variants", len(variants))
         return variants
-
-    def load_stock(self, product, variants):
-        district_point = {"100": "dien-bien", "102": "muong-ang", "099": "tuan-giao"}.get(
-            product.district.code if product.district_id else ""
-        )
-        for variant in variants:
-            rng = _rng(variant.sku)
-            plan = {"tinh": rng.randint(6, 40)}
-            if district_point:
-                plan[district_point] = rng.randint(4, 30)
-            for code in ("dien-bien", "muong-ang", "tuan-giao", "hoi-cho"):
-                if code not in plan and rng.random() < 0.35:
-                    plan[code] = rng.randint(0, 12)
-            for code, qty in plan.items():
-                _, created = Stock.objects.get_or_create(
-                    variant=variant, sales_point=self.points[code], defaults={"quantity_on_hand": qty}
-                )
-                if created:
-                    self.summary.add("stock rows")
 
     def load_certificates(self, product, fact, index):
         if not fact.get("stars"):

@@ -1,5 +1,5 @@
 
-from catalog.models import Certification, ProductImage, ProductVariant, Stock
+from catalog.models import Certification, ProductImage, ProductVariant
 from shop.graphql.loaders import BatchLoader, group_by, prime_all
 from shop.models import Commune, District
 
@@ -29,16 +29,6 @@ class ImagesByProduct(BatchLoader):
 
     def batch_load(self, keys):
         return group_by(ProductImage.objects.filter(product_id__in=keys), "product_id")
-
-
-class StockByVariant(BatchLoader):
-    key_kind = "variant"
-    many = True
-
-    def batch_load(self, keys):
-        stocks = Stock.objects.filter(variant_id__in=keys, sales_point__is_active=True).select_related("sales_point__district")
-        found = group_by(stocks, "variant_id")
-        return found
 
 
 class DistrictsById(BatchLoader):

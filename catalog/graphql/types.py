@@ -7,11 +7,11 @@ from catalog.graphql.loaders import (
     CommunesById,
     DistrictsById,
     ImagesByProduct,
-    StockByVariant,
     VariantsByProduct,
 )
 from catalog.models import Producer, Product, ProductVariant
 from shop.graphql.core import countable_connection
+from shop.graphql.loaders import provided
 from shop.graphql.types import SalesPointType
 
 
@@ -106,7 +106,8 @@ class VariantType(graphene.ObjectType):
     weight_grams = graphene.Int()
     price_vnd = graphene.Int(required=True, description="Whole đồng")
     gtin = graphene.String(description="GTIN-14, when the variant has one")
-    stock = graphene.List(graphene.NonNull(StockLevel), required=True, description="Units available per active sales point")
+    stock = graphene.List(graphene.NonNull(StockLevel), required=True,
+                          description="Units sellable today, per open sales point that has any")
 
     @classmethod
     def is_type_of(cls, root, info):
@@ -117,9 +118,10 @@ class VariantType(graphene.ObjectType):
         return ProductVariant.objects.filter(pk=id, is_published=True).first()
 
     def resolve_stock(v, info):
+        # Inventory (above this app) loads it: its availability policy decides what counts.
         return [
-            StockLevel(sales_point=s.sales_point, quantity_available=max(0, s.quantity_available))
-            for s in StockByVariant.of(info.context).load(v.pk)
+            StockLevel(sales_point=point, quantity_available=quantity)
+            for point, quantity in provided("variant_stock").of(info.context).load(v.pk)
         ]
 
 

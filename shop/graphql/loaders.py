@@ -12,16 +12,22 @@ including those other apps add (traceability's batches, say).
 from collections import defaultdict
 
 _KEYED: dict[str, list[type["BatchLoader"]]] = defaultdict(list)
+_PROVIDED: dict[str, type["BatchLoader"]] = {}
 
 
 class BatchLoader:
     key_kind: str | None = None  # set on subclasses to take part in prime_all()
+    # A name a lower app's resolver asks for (`provided`) when the data belongs to an app above
+    # it: catalog's variant type shows stock that inventory loads, without importing inventory.
+    provides: str | None = None
     many = False  # batch_load returns a list per key (default []) instead of one value (default None)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.key_kind:
             _KEYED[cls.key_kind].append(cls)
+        if cls.provides:
+            _PROVIDED[cls.provides] = cls
 
     def __init__(self, context):
         self.context = context
@@ -51,6 +57,11 @@ class BatchLoader:
 
     def batch_load(self, keys: list) -> dict:
         raise NotImplementedError
+
+
+def provided(name: str) -> type[BatchLoader]:
+    """The loader an app above registered under `name` (see BatchLoader.provides)."""
+    return _PROVIDED[name]
 
 
 def prime_all(context, key_kind: str, keys) -> None:

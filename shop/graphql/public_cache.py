@@ -7,7 +7,7 @@ the same for every visitor is cached: an anonymous request, a query (not a
 mutation) whose root fields are all in PUBLIC_FIELDS, answered without
 errors. The key holds the query, its variables, the language and the date
 (certificates lapse at midnight), and the catalogue's generation
-(catalog/generation.py), which any save of a catalogue row changes. The cache
+(shop/generation.py), which any save of a catalogue row changes. The cache
 is the process's own (no network hop, and nothing to fail when Redis is
 down), so an edit shows at once in the process that made it and within
 GRAPHQL_PUBLIC_CACHE_SECONDS in the others; stock moved by orders (F()
@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from graphql import GraphQLError, OperationType, parse
 from graphql.language import FieldNode
 
-from catalog import generation
+from shop import generation
 
 # Root fields whose answers are the same for every visitor (`trace` logs a scan; the rest are private).
 PUBLIC_FIELDS = frozenset({"products", "product", "search", "suggest", "producers", "salesPoints", "__typename"})

@@ -1,9 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 
 from catalog.gtin import make_gtin, validate_gtin
-from catalog.models import Stock
 from shop.money import format_vnd
 
 
@@ -12,19 +10,6 @@ def test_money_is_formatted_the_vietnamese_and_the_english_way():
     assert format_vnd(125000, "en") == "₫125,000"
     with pytest.raises(TypeError):
         format_vnd(125000.0, "vi")
-
-
-@pytest.mark.parametrize(("on_hand", "allocated"), [(5, 6), (-1, 0), (3, -1)])
-def test_the_database_refuses_impossible_stock(make_product, sales_point, on_hand, allocated):
-    variant = make_product().variants.get()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Stock.objects.create(variant=variant, sales_point=sales_point, quantity_on_hand=on_hand, quantity_allocated=allocated)
-
-
-def test_stock_within_bounds_is_accepted(make_product, sales_point):
-    variant = make_product().variants.get()
-    stock = Stock.objects.create(variant=variant, sales_point=sales_point, quantity_on_hand=5, quantity_allocated=5)
-    assert stock.quantity_available == 0
 
 
 def test_gtin_check_digit_and_length():

@@ -13,12 +13,13 @@ CLERK = ("muong-ang@ocop-dienbien.example", "ocop-demo-2026")
 
 def stock_at_muong_ang(slug: str) -> None:
     """The demo's stock is spread at random; make sure the point holds this product."""
-    from catalog.models import ProductVariant, Stock
+    from catalog.models import ProductVariant
+    from inventory import ledger
     from shop.models import SalesPoint
 
     point = SalesPoint.objects.get(code="muong-ang")
     for variant_id in ProductVariant.objects.filter(product__slug=slug).values_list("pk", flat=True):
-        Stock.objects.update_or_create(variant_id=variant_id, sales_point=point, defaults={"quantity_on_hand": 20})
+        ledger.stock_up(variant_id, point, 20)
 
 
 def test_shopper_buys_for_pickup_and_the_clerk_hands_it_over(page, new_page, live_url, axe_check, screenshot,

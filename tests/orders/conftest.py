@@ -8,33 +8,25 @@ suite fast: loading the demo takes seconds.
 import pytest
 from django.db import transaction
 
-from catalog.models import ProductVariant, Stock
+from catalog.demo.loader import DemoLoader
+from catalog.models import ProductVariant
+from inventory import ledger
+from inventory.models import Stock
 from shop.models import SalesPoint
 
 DEMO_PASSWORD = "ocop-demo-2026"
 
 
 @pytest.fixture(scope="module")
-def shop_demo(django_db_setup, django_db_blocker):
-    from catalog.demo.loader import DemoLoader
-    from catalog.demo.signals import demo_loaded
-
-    # Only the catalogue's demo: the apps that add their own demo data (traceability's lots) are
-    # not needed here, and their own tests cover them.
-    saved = demo_loaded.receivers[:]
-    demo_loaded.receivers = []
-    demo_loaded.sender_receivers_cache.clear()
+def shop_demo(django_db_setup, django_db_blocker, demo_without_lots):
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            summary = DemoLoader(with_images=False).run()
-            demo_loaded.receivers = saved
-            demo_loaded.sender_receivers_cache.clear()
+            with demo_without_lots():
+                summary = DemoLoader(with_images=False).run()
             yield summary
         finally:
-            demo_loaded.receivers = saved
-            demo_loaded.sender_receivers_cache.clear()
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
 
@@ -66,7 +58,7 @@ def variant_only_at(point_codes, *, exclude=()):
 
 
 def set_stock(variant, point, on_hand):
-    Stock.objects.update_or_create(variant=variant, sales_point=point, defaults={"quantity_on_hand": on_hand})
+    ledger.stock_up(variant, point, on_hand)
 
 
 @pytest.fixture

@@ -2,9 +2,12 @@
 import datetime
 
 import pytest
+from django.db import transaction
 
-from catalog.models import Certification, Stock
-from orders.models import Checkout, Fulfillment, Order, StockMovement
+from catalog.models import Certification
+from inventory import ledger
+from inventory.models import StockMovement
+from orders.models import Checkout, Fulfillment, Order
 from shop.graphql.core import global_id
 from shop.models import Commune
 
@@ -80,7 +83,7 @@ def test_delivery_to_a_tuan_giao_commune_split_across_two_points(gql, points, oh
     b = oh.variant_only_at(["tuan-giao"], exclude=["muong-ang"])
     for variant in (a, b):
         for code in ("tinh", "dien-bien", "hoi-cho"):
-            Stock.objects.filter(variant=variant, sales_point=points[code]).update(quantity_on_hand=0, quantity_allocated=0)
+            ledger.stock_up(variant, points[code], 0)
     commune = Commune.objects.get(district__code="099", name="Quài Cang")
     made = create(gql, [(a, 1), (b, 2)], phone="0912 345 678")
     assert made["errors"] == []
@@ -206,7 +209,7 @@ def test_bad_input_gets_errors_and_changes_nothing(gql, points, oh):
     gql(DELIVERY, {"token": token, "point": pid(points["tinh"])})
     body = gql(COMPLETE, {"token": token, "method": "CASH_ON_DELIVERY"})["data"]["checkoutComplete"]
     assert body["errors"][0]["code"] == "payment_method_not_allowed"
-    assert Order.objects.count() == 0 and not StockMovement.objects.exists()
+    assert Order.objects.count() == 0 and not StockMovement.objects.filter(kind="ALLOCATE").exists()
 
     # An unknown token; a malformed one is a GraphQL validation error, not a 500.
     body = gql(COMPLETE, {"token": "00000000-0000-0000-0000-000000000000", "method": "PAY_AT_PICKUP"})
@@ -256,8 +259,11 @@ def test_lines_add_update_delete(gql, points, oh):
 
 def test_cannot_add_more_than_the_province_has(gql, points, oh):
     variant = oh.variant_only_at(["tinh"])
-    Stock.objects.filter(variant=variant).exclude(sales_point=points["tinh"]).delete()
-    Stock.objects.filter(variant=variant).update(quantity_on_hand=3, quantity_allocated=2)
+    for point in points.values():
+        ledger.stock_up(variant, point, 3 if point.code == "tinh" else 0)
+    with transaction.atomic():  # an earlier order holds 2 of the 3
+        stock = ledger.stock_row(variant_id=variant.pk, sales_point_id=points["tinh"].pk)
+        ledger.apply([ledger.Change(stock, "ALLOCATE", allocated=2)], reason="test: an order holds 2")
     made = create(gql, [(variant, 2)], email="a@example.com", language="en")
     assert made["checkout"] is None
     assert made["errors"][0]["code"] == "insufficient_stock" and "chỉ còn 1" in made["errors"][0]["message"]

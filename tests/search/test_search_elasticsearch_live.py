@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog import search
+import search
 
 pytestmark = [
     pytest.mark.elasticsearch,
@@ -19,7 +19,7 @@ JUDGMENTS = json.loads((Path(__file__).parent / "search_relevance_judgments.json
 
 @pytest.fixture
 def live(settings, indexed_demo):
-    from catalog.search.backends.elasticsearch import ElasticsearchBackend
+    from search.backends.elasticsearch import ElasticsearchBackend
 
     settings.SEARCH_BACKEND = "elasticsearch"
     settings.ELASTICSEARCH_URL = os.environ["ELASTICSEARCH_URL"]

@@ -8,10 +8,11 @@ import time
 
 import pytest
 
-from catalog import certification, search
-from catalog.search import analysis
-from catalog.search.backends import elasticsearch as es
-from catalog.search.types import SearchFilters, SearchRequest
+import search
+from catalog import certification
+from search import analysis
+from search.backends import elasticsearch as es
+from search.types import SearchFilters, SearchRequest
 
 
 def test_mapping_has_exact_and_folded_fields_search_as_you_type_and_keyword_facets():
@@ -182,7 +183,7 @@ def test_unreachable_elasticsearch_falls_back_to_embedded_and_logs_once(es_confi
     es_configured.ELASTICSEARCH_URL = f"http://127.0.0.1:{port}"
     make_product("Mật ong hoa ban")
     search.embedded().rebuild()
-    with caplog.at_level(logging.WARNING, logger="catalog.search"):
+    with caplog.at_level(logging.WARNING, logger="search"):
         first = search.search("mat ong")
         second = search.search("mat ong")
     assert first.backend == second.backend == "embedded" and first.fallback and len(first.product_ids) == 1

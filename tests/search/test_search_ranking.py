@@ -4,10 +4,10 @@ filters and facet counts (set operations in memory) agree with SQL."""
 import json
 from pathlib import Path
 
-from catalog import search
+import search
 from catalog.models import Product
-from catalog.search import ranking
-from catalog.selectors import filter_products
+from search import ranking
+from search.catalogue import filter_products
 
 JUDGMENTS = json.loads((Path(__file__).parent / "search_relevance_judgments.json").read_text("utf-8"))["judgments"]
 
@@ -46,8 +46,8 @@ def test_the_word_index_matches_what_a_plain_scan_of_the_folded_documents_finds(
     """Matching (FTS5 on SQLite, the in-memory word index on PostgreSQL) finds
     exactly the products whose folded words contain every group of the query,
     the last word as a prefix: checked against the obvious scan."""
-    from catalog.models import SearchEntry
-    from catalog.search import analysis
+    from search import analysis
+    from search.models import SearchEntry
     from shop.text import fold
 
     for name in ("Mật ong hoa ban", "Mật ong rừng Mường Nhé", "Trà Shan tuyết", "Đậu tương Điện Biên", "Gạo tám"):

@@ -4,7 +4,7 @@ on PostgreSQL: run the suite with DATABASE_URL set for the second)."""
 import json
 from pathlib import Path
 
-from catalog import search
+import search
 
 JUDGMENTS = json.loads((Path(__file__).parent / "search_relevance_judgments.json").read_text("utf-8"))["judgments"]
 
@@ -52,7 +52,7 @@ def test_exact_accents_and_name_matches_beat_folded_and_description_matches(inde
 
 
 def test_typo_alternatives_only_for_words_the_index_does_not_know():
-    from catalog.search.analysis import FUZZY, Vocabulary, parse_query
+    from search.analysis import FUZZY, Vocabulary, parse_query
 
     vocabulary = Vocabulary(["tra", "trau", "ong", "mat"])
     assert [a.words for a in parse_query("onng", vocabulary=vocabulary).groups[0].alternatives if a.kind == FUZZY] == [("ong",)]

@@ -13,7 +13,8 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
-from catalog.models import Certification, ProductVariant, Stock
+from catalog.models import Certification, ProductVariant
+from inventory import ledger
 from orders import checkout as checkout_service
 from shop.models import SalesPoint
 from shop.spreadsheet import safe_cell
@@ -48,7 +49,7 @@ def poisoned_sale(shop):
         except Exception:  # noqa: BLE001 - not certified or held
             continue
         break
-    Stock.objects.update_or_create(variant=variant, sales_point=shop["muong-ang"], defaults={"quantity_on_hand": 50})
+    ledger.stock_up(variant, shop["muong-ang"], 50)
     checkout = checkout_service.create_checkout(lines=[(variant.pk, 3)], email="khach@example.com")
     checkout_service.set_delivery(token=checkout.token, pickup_point_id=shop["muong-ang"].pk)
     order = checkout_service.complete_checkout(token=checkout.token, payment_method="PAY_AT_PICKUP").order

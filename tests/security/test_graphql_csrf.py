@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from catalog.models import Stock
+from inventory.models import Stock
 from shop.auth import create_token
 from shop.graphql.core import global_id
 

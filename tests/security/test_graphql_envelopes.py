@@ -117,7 +117,7 @@ def test_nul_in_mutation_literal_is_an_input_error(client):
 
 
 def test_a_resolver_crash_is_masked_and_logged_with_the_request_id(client, caplog):
-    with mock.patch("catalog.graphql.schema.product_page", side_effect=TypeError("'<' not supported between instances")):
+    with mock.patch("search.schema.product_page", side_effect=TypeError("'<' not supported between instances")):
         response = send(client, {"query": "{ products { totalCount } }"}, HTTP_X_REQUEST_ID="req-123")
     error = assert_graphql_error(response, status=200)
     assert error["extensions"]["code"] == "internal_error" and "req-123" in error["message"]
@@ -126,13 +126,13 @@ def test_a_resolver_crash_is_masked_and_logged_with_the_request_id(client, caplo
 
 def test_a_database_data_error_is_an_input_error_not_its_text(client):
     from django.db import DataError
-    with mock.patch("catalog.graphql.schema.product_page", side_effect=DataError("bigint out of range")):
+    with mock.patch("search.schema.product_page", side_effect=DataError("bigint out of range")):
         response = send(client, {"query": "{ products { totalCount } }"})
     assert assert_graphql_error(response, status=200)["extensions"]["code"] == "invalid_input"
 
 
 def test_a_lost_database_is_still_503(client):
     from django.db import OperationalError
-    with mock.patch("catalog.graphql.schema.product_page", side_effect=OperationalError("gone")):
+    with mock.patch("search.schema.product_page", side_effect=OperationalError("gone")):
         response = send(client, {"query": "{ products { totalCount } }"})
     assert response.status_code == 503

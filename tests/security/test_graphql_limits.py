@@ -28,7 +28,7 @@ def aliases(field, n):
 @pytest.fixture
 def no_resolver():
     """Fails the test if any search resolver runs: refusals happen before execution."""
-    with mock.patch("catalog.graphql.search_schema.search_page",
+    with mock.patch("search.schema.search_page",
                     side_effect=AssertionError("resolver ran")) as resolver:
         yield resolver
 

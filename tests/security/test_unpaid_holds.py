@@ -16,7 +16,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from catalog.models import ProductVariant, Stock
+from catalog.models import ProductVariant
+from inventory.models import Stock
 from orders import checkout as checkout_service
 from orders import fulfilment, payments, unpaid
 from orders.models import Order, OrderEvent

@@ -16,7 +16,8 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 
-from catalog.models import ProductVariant, Stock
+from catalog.models import ProductVariant
+from inventory import ledger
 from orders import checkout as checkout_service
 from orders import payments
 from orders.models import Order, StripeEvent
@@ -49,8 +50,7 @@ def card_order(shop) -> Order:
             checkout_service.sellable_variants([variant.pk])
         except Exception:  # noqa: BLE001 - not certified or held: the next one
             continue
-        Stock.objects.update_or_create(variant=variant, sales_point=point,
-                                       defaults={"quantity_on_hand": 20, "quantity_allocated": 0})
+        ledger.stock_up(variant, point, 20)
         checkout = checkout_service.create_checkout(lines=[(variant.pk, 1)], email="khach@example.com")
         checkout_service.set_delivery(token=checkout.token, pickup_point_id=point.pk)
         order = checkout_service.complete_checkout(token=checkout.token, payment_method="CARD").order

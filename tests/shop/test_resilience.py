@@ -10,8 +10,8 @@ from django.db import OperationalError
 from django.db.backends import utils
 from django.db.models import F
 
-from catalog import search
-from catalog.models import Stock
+import search
+from inventory.models import Stock
 from orders.models import Order
 from shop.celery import app
 from shop.graphql.core import global_id

@@ -7,7 +7,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from catalog import certification
-from catalog.models import Certification, Stock
+from catalog.models import Certification
+from inventory import ledger
 from orders.models import Checkout, CheckoutLine
 
 
@@ -112,7 +113,8 @@ def test_going_to_checkout_rechecks_every_line(client, honey, tea, sales_point):
     tea_line = CheckoutLine.objects.get(variant=tea)
     fields = {f"line-{honey_line.pk}-quantity": "2", f"line-{tea_line.pk}-quantity": "1", "checkout": ""}
     # Since the honey was added, the point sold out and the tea's certificate was revoked.
-    Stock.objects.filter(variant=honey).update(quantity_on_hand=0)
+    for stock in honey.stocks.all():
+        ledger.stock_up(honey, stock.sales_point_id, 0)
     Certification.objects.filter(product=tea.product).update(revoked_at=certification.today())
     html = page(client.post("/gio-hang/", fields))
     assert "Mật ong thử — Gói đã hết hàng; hãy bỏ khỏi giỏ." in line_html(html, honey_line.pk)
@@ -120,7 +122,8 @@ def test_going_to_checkout_rechecks_every_line(client, honey, tea, sales_point):
     # Nothing was lost: the lines are still there for the shopper to fix.
     assert CheckoutLine.objects.count() == 2
     # With both lines fine again, the same button leads to the checkout.
-    Stock.objects.filter(variant=honey).update(quantity_on_hand=5)
+    for stock in honey.stocks.all():
+        ledger.stock_up(honey, stock.sales_point_id, 5)
     fields[f"line-{tea_line.pk}-quantity"] = "0"
     response = client.post("/gio-hang/", fields)
     assert response.status_code == 302 and response["Location"] == "/thanh-toan/"

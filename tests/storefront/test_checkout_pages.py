@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.models import ProductVariant, Stock
+from catalog.models import ProductVariant
+from inventory import ledger
 from orders.models import Checkout, Order
 from shop.models import Commune, SalesPoint
 
@@ -179,7 +180,7 @@ def test_a_payment_method_that_does_not_fit_the_delivery_is_refused_beside_the_f
 def test_stock_gone_at_the_pickup_point_is_explained_on_the_payment_step(client, honey):
     add(client, honey, 2)
     client.post("/thanh-toan/", PICKUP)
-    Stock.objects.filter(variant=honey, sales_point__code="muong-ang").update(quantity_on_hand=1)
+    ledger.stock_up(honey, SalesPoint.objects.get(code="muong-ang"), 1)
     html = page(place(client))
     assert re.search(r'<div class="form-errors" role="alert"><p>[^<]*không đủ hàng', html)
     assert 'href="/thanh-toan/"' in html and not Order.objects.exists()

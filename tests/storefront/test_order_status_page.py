@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import ProductVariant, Stock
+from catalog.models import ProductVariant
+from inventory.models import Stock
 from orders import checkout as checkout_service
 from orders import fulfilment, payments
 from orders.models import Order

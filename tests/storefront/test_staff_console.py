@@ -7,9 +7,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import Stock
+from inventory import ledger
+from inventory.models import Stock, StockMovement
 from orders import checkout as checkout_service
-from orders.models import Fulfillment, Order, StockMovement
+from orders.models import Fulfillment, Order
 from shop.models import Commune
 
 PASSWORD = "ocop-demo-2026"
@@ -105,7 +106,7 @@ def test_a_customer_account_is_not_let_into_the_console(client, shop):
 
 def test_clerk_of_muong_ang_sees_only_muong_ang(client, shop, variant):
     mine = place(shop, variant)
-    Stock.objects.update_or_create(variant=variant, sales_point=shop["tuan-giao"], defaults={"quantity_on_hand": 5})
+    ledger.stock_up(variant, shop["tuan-giao"], 5)
     theirs = place(shop, variant, point="tuan-giao")
     login(client)
     queue = page(client.get(QUEUE))
@@ -210,7 +211,7 @@ def test_cancelling_needs_a_reason_shown_beside_the_field(client, shop, variant)
 
 
 def test_clerk_of_muong_ang_cannot_act_on_tuan_giao(client, shop, variant):
-    Stock.objects.update_or_create(variant=variant, sales_point=shop["tuan-giao"], defaults={"quantity_on_hand": 5})
+    ledger.stock_up(variant, shop["tuan-giao"], 5)
     theirs = place(shop, variant, point="tuan-giao")
     f = theirs.fulfillments.get()
     login(client)
@@ -298,7 +299,7 @@ def test_stock_adjustment_needs_a_reason_and_a_whole_number(client, shop, varian
     ok = client.post(path, {"variant": variant.pk, "quantity": "17", "reason": "kiểm kê cuối ngày"})
     assert ok.status_code == 302 and ok["Location"] == f"{path}#v-{variant.pk}"
     assert Stock.objects.get(variant=variant, sales_point=shop["muong-ang"]).quantity_on_hand == 17
-    movement = StockMovement.objects.filter(stock__variant=variant, kind="ADJUSTMENT").first()
+    movement = StockMovement.objects.filter(stock__variant=variant, kind="RECOUNT").first()
     assert movement.reason == "kiểm kê cuối ngày" and movement.on_hand_change == -3
 
 

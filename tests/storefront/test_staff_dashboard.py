@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from catalog.models import ProductVariant, Stock
+from catalog.models import ProductVariant
+from inventory import ledger
 from orders import checkout as checkout_service
 from orders.models import Order
 from shop.models import SalesPoint
@@ -39,7 +40,7 @@ def sell(shop):
         variant = candidate
         break
     for point in shop.values():
-        Stock.objects.update_or_create(variant=variant, sales_point=point, defaults={"quantity_on_hand": 500})
+        ledger.stock_up(variant, point, 500)
 
     customers = itertools.count(1)  # each order its own customer: one customer's open unpaid orders are limited
 

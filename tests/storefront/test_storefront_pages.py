@@ -6,6 +6,7 @@ import pytest
 
 from catalog import certification
 from catalog.models import Certification, Producer, Product
+from inventory import availability
 from shop.models import SalesPoint
 
 
@@ -196,7 +197,7 @@ def test_producer_and_sales_point_pages_carry_organization_and_local_business(cl
 def test_sales_points_page_lists_address_hours_phone_and_delivery(client, shop):
     SalesPoint.objects.filter(code="tuan-giao").update(phone="0215 3862 123")
     page = html(client.get("/diem-ban/"))
-    for point in SalesPoint.objects.open_on(certification.today()):
+    for point in availability.open_points(certification.today()):
         assert point.name in page and point.opening_hours in page
     assert 'href="tel:02153862123"' in page
     assert "Giao hàng đến" in page and "Huyện Mường Ảng" in page
@@ -213,7 +214,7 @@ def test_sitemap_lists_every_product_producer_and_point_in_both_languages(client
         assert f"{base}/san-pham/{slug}/" in locs and f"{base}/en/products/{slug}/" in locs, slug
     for slug in Producer.objects.filter(products__is_published=True).values_list("slug", flat=True):
         assert f"{base}/chu-the/{slug}/" in locs and f"{base}/en/producers/{slug}/" in locs
-    for code in SalesPoint.objects.open_on(certification.today()).values_list("code", flat=True):
+    for code in availability.open_points(certification.today()).values_list("code", flat=True):
         assert f"{base}/diem-ban/{code}/" in locs and f"{base}/en/sales-points/{code}/" in locs
     assert f'hreflang="en" href="{base}/en/products/mat-ong-hoa-ban/"' in xml
     assert 'hreflang="x-default"' in xml

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
-from catalog.models import Stock
+from inventory import ledger
 from traceability import codes, services
 
 SITE_CSS = Path(settings.BASE_DIR) / "storefront" / "static" / "storefront" / "site.css"
@@ -46,7 +46,7 @@ def test_trace_page_header_leads_to_the_shop_in_the_visitor_language(client, lot
 
 def test_trace_page_stays_under_30_kb_with_a_long_story_and_gzips_under_8_kb(client, lot_factory, sales_point):
     lot = lot_factory()
-    Stock.objects.create(variant=lot.variant, sales_point=sales_point, quantity_on_hand=5)
+    ledger.stock_up(lot.variant, sales_point, 5)
     for leg in range(12):  # a lot that travelled through many hands
         services.add_event(batch=lot, biz_step="shipping", event_time=timezone.now() - datetime.timedelta(hours=leg),
                            description=f"Chặng {leg}: xuất hàng tới điểm bán",

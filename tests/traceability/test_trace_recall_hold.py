@@ -1,8 +1,8 @@
 """A recalled lot stops the sale of its variant until the province lifts the hold."""
 import pytest
 
-from catalog import holds
-from catalog.models import SaleHold
+from inventory import availability, holds, ledger
+from inventory.models import SaleHold
 from orders import checkout
 from shop.errors import ShopError
 from shop.models import StaffAssignment
@@ -18,7 +18,7 @@ def province_admin(django_user_model):
 
 def test_recall_holds_the_variant_and_checkout_refuses_it(lot, sales_point):
     variant = lot.variant
-    variant.stocks.create(sales_point=sales_point, quantity_on_hand=10)
+    ledger.stock_up(variant, sales_point, 10)
     cart = checkout.create_checkout(lines=[(variant.pk, 1)], email="a@example.org")
 
     services.recall_batch(batch=lot, reason="Nhiễm nấm mốc khi bảo quản")
@@ -40,7 +40,7 @@ def test_placing_the_same_hold_twice_keeps_one(lot):
 
 
 def test_only_a_province_admin_with_a_reason_lifts_a_hold(lot, sales_point, province_admin, django_user_model):
-    lot.variant.stocks.create(sales_point=sales_point, quantity_on_hand=10)
+    ledger.stock_up(lot.variant, sales_point, 10)
     services.recall_batch(batch=lot, reason="Nhãn in sai hạn dùng")
     hold = SaleHold.objects.get()
     clerk = django_user_model.objects.create_user("clerk@example.org", "clerk@example.org", "pw")
@@ -65,12 +65,12 @@ def test_open_holds_is_one_query(lot, lot_factory, django_assert_num_queries):
     holds.place_hold(variant_id=lot.variant_id, source="recall:1", reason="a")
     holds.place_hold(variant_id=other.variant_id, source="recall:2", reason="b")
     with django_assert_num_queries(1):
-        held = holds.open_holds([lot.variant_id, other.variant_id])
+        held = availability.held_variants([lot.variant_id, other.variant_id])
     assert set(held) == {lot.variant_id, other.variant_id}
 
 
 def test_the_product_page_says_why_a_held_variant_is_off_sale(lot, sales_point, client):
-    lot.variant.stocks.create(sales_point=sales_point, quantity_on_hand=10)
+    ledger.stock_up(lot.variant, sales_point, 10)
     services.recall_batch(batch=lot, reason="Nhiễm nấm mốc khi bảo quản")
     slug = lot.variant.product.slug
 

@@ -111,9 +111,9 @@ def test_linkset_leaves_out_certification_info_when_the_certificate_expired(clie
 
 
 def test_trace_page_is_small_bilingual_script_free_and_shows_what_a_tourist_needs(client, lot, sales_point):
-    from catalog.models import Stock
+    from inventory import ledger
 
-    Stock.objects.create(variant=lot.variant, sales_point=sales_point, quantity_on_hand=5)
+    ledger.stock_up(lot.variant, sales_point, 5)
     response = client.get(path_of(codes.link_for_batch(lot)))
     html = response.content.decode()
     assert response.status_code == 200 and len(response.content) <= 30 * 1024

@@ -12,8 +12,8 @@ from collections import Counter
 from django.conf import settings
 from django.utils import translation
 
-from catalog.search.memory import MemoryIndex, band_key
-from catalog.search.types import Facet, FacetValue, SearchFilters
+from search.memory import MemoryIndex, band_key
+from search.types import Facet, FacetValue, SearchFilters
 from shop.errors import pick
 from shop.money import format_vnd
 

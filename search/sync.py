@@ -22,12 +22,11 @@ import logging
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
 from catalog.certification import today
 
-log = logging.getLogger("catalog.search")
+log = logging.getLogger("search")
 
 
 def mark_dirty(*, product_ids=(), variant_ids=(), producer_ids=(), group_ids=()) -> None:
@@ -75,7 +74,7 @@ def process_dirty(limit: int | None = None) -> int:
 
 
 def reindex(ids) -> None:
-    from catalog import search
+    import search
     from catalog.models import Product
 
     Product.objects.filter(pk__in=ids).update(search_dirty=False)
@@ -96,7 +95,7 @@ def reindex(ids) -> None:
 def catch_up() -> None:
     """Embedded only: index a bounded number of dirty products before answering.
     (With Elasticsearch configured, the on_commit hook and the sweep do it.)"""
-    from catalog import search
+    import search
 
     if not settings.SEARCH_CATCH_UP or search.elasticsearch() is not None:
         return
@@ -112,7 +111,9 @@ def catch_up() -> None:
 
 def stale_ids(day=None, check_stock: bool = True) -> set[int]:
     """Products whose index entry no longer matches the catalogue."""
-    from catalog.models import Product, SearchEntry, Stock
+    from catalog.models import Product
+    from inventory import availability
+    from search.models import SearchEntry
 
     day = day or today()
     ids = set(Product.objects.filter(search_dirty=True).values_list("pk", flat=True))
@@ -120,16 +121,7 @@ def stale_ids(day=None, check_stock: bool = True) -> set[int]:
     ids |= set(Product.objects.published().filter(search_entry__isnull=True).values_list("pk", flat=True))
     ids |= set(SearchEntry.objects.filter(product__is_published=False).values_list("product_id", flat=True))
     if check_stock:
-        live: dict[int, set[int]] = {}
-        rows = (
-            Stock.objects.filter(
-                variant__is_published=True, sales_point__is_active=True, quantity_on_hand__gt=F("quantity_allocated")
-            )
-            .values_list("variant__product_id", "sales_point_id")
-            .distinct()
-        )
-        for product_id, point_id in rows:
-            live.setdefault(product_id, set()).add(point_id)
+        live = availability.points_with_stock(None, day)
         for product_id, points in SearchEntry.objects.values_list("product_id", "points").iterator(5000):
             if {int(p) for p in points.split()} != live.get(product_id, set()):
                 ids.add(product_id)
@@ -152,7 +144,7 @@ def _product_saved(sender, instance, raw=False, **kwargs):
 
 
 def _product_deleted(sender, instance, **kwargs):
-    from catalog import search
+    import search
 
     pk = instance.pk
     # The embedded index lives in the same database: remove it in the same transaction.
@@ -180,6 +172,15 @@ def _stock_changed(sender, instance, raw=False, **kwargs):
         mark_dirty(variant_ids=[instance.variant_id])
 
 
+def _availability_changed(sender, variant_ids, **kwargs):
+    mark_dirty(variant_ids=variant_ids)
+
+
+def _hold_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        mark_dirty(variant_ids=[instance.variant_id])
+
+
 def _certificate_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         mark_dirty(product_ids=[instance.product_id])
@@ -197,17 +198,22 @@ def _group_saved(sender, instance, raw=False, created=False, **kwargs):
 
 def _sales_point_changed(sender, instance, raw=False, **kwargs):
     """The facets name sales points from the in-memory copy of the index: have it reloaded."""
-    from catalog import search
+    import search
 
     if not raw:
         transaction.on_commit(search.embedded().new_generation, robust=True)
 
 
 def connect() -> None:
-    from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant, Stock
+    from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant
+    from inventory.models import SaleHold, Stock
+    from inventory.signals import availability_changed
     from shop.models import SalesPoint
 
-    uid = "catalog.search.sync"
+    uid = "search.sync"
+    availability_changed.connect(_availability_changed, dispatch_uid=f"{uid}.availability")
+    for signal in (post_save, post_delete):
+        signal.connect(_hold_changed, sender=SaleHold, dispatch_uid=f"{uid}.hold.{signal is post_save}")
     post_save.connect(_product_saved, sender=Product, dispatch_uid=f"{uid}.product")
     post_delete.connect(_product_deleted, sender=Product, dispatch_uid=f"{uid}.product.delete")
     for signal in (post_save, post_delete):

@@ -18,8 +18,8 @@ import datetime
 from dataclasses import dataclass
 from itertools import compress
 
-from catalog.search import analysis
-from catalog.search.documents import FIELDS
+from search import analysis
+from search.documents import FIELDS
 from shop.text import fold
 
 CACHED_PRICE_RANGES = 32

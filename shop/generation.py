@@ -1,5 +1,8 @@
 """A token that any save or delete of a catalogue row changes.
 
+Each app says which of its models the public catalogue shows (`watch`, from
+its AppConfig.ready), so this module, below them all, names none of them.
+
 The per-process caches of public catalogue answers (the GraphQL answer cache,
 shop/graphql/public_cache.py, and the product page's facts,
 storefront/selectors.py) put it in their keys, so a saved change retires
@@ -14,10 +17,17 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
 KEY = "catalogue:generation"
-# Saves of these rows change what the public catalogue shows.
-WATCHED_APPS = frozenset({"catalog"})
-WATCHED_MODELS = frozenset({("shop", "salespoint"), ("shop", "district"), ("shop", "commune"),
-                            ("traceability", "batch")})
+# Saves of these rows change what the public catalogue shows: app labels, and (app label, model name).
+_watched_apps: set[str] = set()
+_watched_models: set[tuple[str, str]] = {("shop", "salespoint"), ("shop", "district"), ("shop", "commune")}
+
+
+def watch(app_label: str, *model_names: str) -> None:
+    """Saves of these models (all of the app's when none are named) retire the cached answers."""
+    if model_names:
+        _watched_models.update((app_label, name.lower()) for name in model_names)
+    else:
+        _watched_apps.add(app_label)
 
 
 def current() -> str:
@@ -35,11 +45,11 @@ def bump(**_kwargs) -> None:
 
 def _on_change(sender, **kwargs) -> None:
     meta = sender._meta
-    if meta.app_label in WATCHED_APPS or (meta.app_label, meta.model_name) in WATCHED_MODELS:
+    if meta.app_label in _watched_apps or (meta.app_label, meta.model_name) in _watched_models:
         bump()
 
 
 def connect() -> None:
-    """Called once from the catalog app's ready()."""
+    """Called once from the shop app's ready()."""
     post_save.connect(_on_change, dispatch_uid="catalogue-generation-save")
     post_delete.connect(_on_change, dispatch_uid="catalogue-generation-delete")

@@ -8,7 +8,7 @@ the cause is dealt with (the recalled units are off the shelves).
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog.models import SaleHold
+from inventory.models import SaleHold
 from shop.errors import ShopError
 from shop.permissions import is_province_admin
 
@@ -25,15 +25,6 @@ def place_hold(*, variant_id: int, source: str, reason: str, reason_en: str = ""
             )
     except IntegrityError:  # placed by a concurrent request a moment ago
         return SaleHold.objects.get(variant_id=variant_id, source=source, released_at__isnull=True)
-
-
-def open_holds(variant_ids) -> dict[int, SaleHold]:
-    """The oldest open hold of each held variant among `variant_ids` (one query)."""
-    holds: dict[int, SaleHold] = {}
-    rows = SaleHold.objects.filter(variant_id__in=list(variant_ids), released_at__isnull=True).order_by("placed_at", "id")
-    for hold in rows:
-        holds.setdefault(hold.variant_id, hold)
-    return holds
 
 
 @transaction.atomic

@@ -6,10 +6,20 @@
 import graphene
 from graphql import GraphQLError
 
-from catalog import search as catalog_search
-from catalog.graphql.types import ProductType, product_queryset
-from shop.errors import pick
-from shop.graphql.core import PageInfo, cursor_offset, offset_cursor, page_size
+import search as catalog_search
+from catalog import selectors
+from catalog.graphql.types import ProductCountableConnection, ProductType, product_queryset
+from search import catalogue
+from shop.errors import ShopError, pick
+from shop.graphql.core import (
+    OrderDirection,
+    Page,
+    PageInfo,
+    cursor_offset,
+    decode_id,
+    offset_cursor,
+    page_size,
+)
 from shop.graphql.loaders import prime_all
 
 MAX_QUERY_LENGTH = 10_000  # longer input is cut (the backends read only the first 200 characters)
@@ -112,9 +122,64 @@ class SearchPage:
         )
 
 
-def search_filters(filter_input) -> catalog_search.SearchFilters:
-    from catalog.graphql.schema import filter_kwargs
+class ProductFilterInput(graphene.InputObjectType):
+    search = graphene.String()
+    groups = graphene.List(graphene.NonNull(graphene.String), description="Group, sub-group or product-set codes")
+    stars = graphene.List(graphene.NonNull(graphene.Int), description="3, 4 or 5 (valid certificates only)")
+    districts = graphene.List(graphene.NonNull(graphene.String), description="2022 district codes, e.g. 102")
+    producers = graphene.List(graphene.NonNull(graphene.ID))
+    price_gte = graphene.Int()
+    price_lte = graphene.Int()
+    available_at = graphene.List(graphene.NonNull(graphene.ID), description="Sales point IDs with stock")
+    certified_only = graphene.Boolean(default_value=True)
 
+
+class ProductSortField(graphene.Enum):
+    RELEVANCE = "RELEVANCE"
+    NAME = "NAME"
+    PRICE = "PRICE"
+    STARS = "STARS"
+    NEWEST = "NEWEST"
+
+
+class ProductSortInput(graphene.InputObjectType):
+    field = graphene.Field(ProductSortField, required=True)
+    direction = graphene.Field(OrderDirection, default_value="ASC")
+
+
+def _ids(values, type_name, field):
+    try:
+        return [decode_id(v, type_name, field) for v in values or []]
+    except ShopError as exc:
+        raise GraphQLError(exc.message) from exc
+
+
+def filter_kwargs(filter_input) -> dict:
+    """ProductFilterInput -> keyword arguments of search.catalogue.filter_products."""
+    f = filter_input or {}
+    stars = f.get("stars") or []
+    if any(s not in (3, 4, 5) for s in stars):
+        raise GraphQLError("stars chỉ nhận 3, 4 hoặc 5. / stars takes 3, 4 or 5.")
+    return {
+        "search": f.get("search"),
+        "groups": f.get("groups"),
+        "stars": stars,
+        "districts": f.get("districts"),
+        "producers": _ids(f.get("producers"), "Producer", "producers"),
+        "price_gte": f.get("price_gte"),
+        "price_lte": f.get("price_lte"),
+        "available_at": _ids(f.get("available_at"), "SalesPoint", "availableAt"),
+        "certified_only": f.get("certified_only", True) is not False,
+    }
+
+
+def product_page(info, queryset, first, after) -> Page:
+    page = Page(queryset, first, after)
+    prime_all(info.context, "product", [p.pk for p in page.nodes])
+    return page
+
+
+def search_filters(filter_input) -> catalog_search.SearchFilters:
     kw = filter_kwargs(filter_input)
     return catalog_search.SearchFilters(
         groups=list(kw["groups"] or []), stars=list(kw["stars"] or []), districts=list(kw["districts"] or []),
@@ -134,32 +199,35 @@ def search_page(info, query, filter_input, sort_by, first, after, facets=True) -
     )
 
 
-def _filter_input_type():
-    from catalog.graphql.schema import ProductFilterInput
-
-    return ProductFilterInput
-
-
-def _sort_input_type():
-    from catalog.graphql.schema import ProductSortInput
-
-    return ProductSortInput
-
-
 class SearchQuery(graphene.ObjectType):
-    """`search` and `suggest` (catalog/search/)."""
+    """`products` (the filtered, sorted catalogue), `search` and `suggest`."""
+
+    products = graphene.Field(
+        ProductCountableConnection, required=True,
+        first=graphene.Int(), after=graphene.String(),
+        filter=ProductFilterInput(), sort_by=ProductSortInput(),
+    )
 
     search = graphene.Field(
         SearchResults, required=True,
         query=graphene.String(required=True, description="What the visitor typed; accents, typos and English welcome"),
-        filter=graphene.Argument(_filter_input_type),
+        filter=ProductFilterInput(),
         first=graphene.Int(), after=graphene.String(),
-        sort_by=graphene.Argument(_sort_input_type, description="Default RELEVANCE (NAME for an empty query)"),
+        sort_by=graphene.Argument(ProductSortInput, description="Default RELEVANCE (NAME for an empty query)"),
     )
     suggest = graphene.List(
         graphene.NonNull(SearchSuggestion), required=True,
         prefix=graphene.String(required=True), limit=graphene.Int(description="At most 20; default 8"),
     )
+
+    def resolve_products(root, info, first=None, after=None, filter=None, sort_by=None):
+        if ((filter or {}).get("search") or "").strip():
+            return search_page(info, filter.get("search"), filter, sort_by, first, after, facets=False)
+        products = catalogue.filter_products(product_queryset(), **filter_kwargs(filter))
+        sort_by = sort_by or {}
+        field = sort_by.get("field") or "NAME"
+        products = selectors.sort_products(products, field, descending=sort_by.get("direction") == "DESC")
+        return product_page(info, products, first, after)
 
     def resolve_search(root, info, query, filter=None, first=None, after=None, sort_by=None):
         return search_page(info, query, filter, sort_by, first, after)

@@ -22,9 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="no progress bar, only errors")
 
     def handle(self, *args, **options):
-        from catalog import search
+        import search
         from catalog.models import Product
-        from catalog.search import sync
+        from search import sync
 
         quiet = options["quiet"]
         if options["rebuild"]:

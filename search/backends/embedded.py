@@ -20,12 +20,13 @@ from django.db import connections, transaction
 from django.utils import translation
 
 from catalog import certification
-from catalog.models import Product, SearchEntry, SearchIndexState
-from catalog.search import analysis, ranking
-from catalog.search.documents import FIELDS, build_documents
-from catalog.search.facets import filter_and_count, price_bands
-from catalog.search.memory import MemoryIndex
-from catalog.search.types import IndexReport, SearchRequest, SearchResult, Suggestion
+from catalog.models import Product
+from search import analysis, ranking
+from search.documents import FIELDS, build_documents
+from search.facets import filter_and_count, price_bands
+from search.memory import MemoryIndex
+from search.models import SearchEntry, SearchIndexState
+from search.types import IndexReport, SearchRequest, SearchResult, Suggestion
 from shop.models import SalesPoint
 from shop.text import fold
 

@@ -11,8 +11,9 @@ from collections import defaultdict
 from django.db.models import F, Sum
 
 from catalog import certification
-from catalog.models import Certification, Product, ProductGroup, ProductVariant, Stock
-from catalog.search.analysis import words
+from catalog.models import Certification, Product, ProductGroup, ProductVariant
+from inventory import availability
+from search.analysis import words
 from shop.text import fold
 
 FIELDS = ("name", "en", "place", "body")
@@ -52,7 +53,7 @@ def build_documents(product_ids, day: datetime.date | None = None) -> list[dict]
         prices[product_id].append(price)
     stock = defaultdict(dict)
     rows = (
-        Stock.objects.filter(variant__product_id__in=ids, variant__is_published=True, sales_point__is_active=True)
+        availability.sellable_stock(day).filter(variant__product_id__in=ids)
         .values("variant__product_id", "sales_point_id")
         .annotate(available=Sum(F("quantity_on_hand") - F("quantity_allocated")))
     )

@@ -17,8 +17,8 @@ A query with fewer hits than that is ranked exactly.
 """
 from itertools import islice
 
-from catalog.search import analysis
-from catalog.search.memory import Doc, MemoryIndex
+from search import analysis
+from search.memory import Doc, MemoryIndex
 from shop.text import fold
 
 WEIGHTS = (10.0, 7.0, 5.0, 1.5)  # name, en, place, body (documents.FIELDS): heaviest first

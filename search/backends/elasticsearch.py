@@ -49,9 +49,9 @@ from elasticsearch.helpers import streaming_bulk
 
 from catalog import certification
 from catalog.models import Product
-from catalog.search import analysis
-from catalog.search.documents import build_documents
-from catalog.search.types import (
+from search import analysis
+from search.documents import build_documents
+from search.types import (
     Facet,
     FacetValue,
     IndexReport,
@@ -61,7 +61,7 @@ from catalog.search.types import (
 )
 from shop.text import nfc
 
-log = logging.getLogger("catalog.search")
+log = logging.getLogger("search")
 BULK_CHUNK = 500
 
 # -- analysis -------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def facet_filters(request: SearchRequest, day: datetime.date) -> dict[str, dict]
 
 def _bucket_agg(name: str, day: datetime.date) -> dict:
     if name == "priceBand":
-        from catalog.search.facets import band_key
+        from search.facets import band_key
 
         ranges = []
         for low, high in settings.SEARCH_PRICE_BANDS:
@@ -273,7 +273,7 @@ def parse_response(response: dict, request: SearchRequest, took_ms: float | None
 def labelled_facets(raw: dict[str, list[tuple[str, int]]]) -> list[Facet]:
     """Bucket keys -> the same facet values and labels the embedded backend gives."""
     from catalog.models import Producer, ProductGroup
-    from catalog.search.facets import band_key, band_label
+    from search.facets import band_key, band_label
     from shop.errors import pick
     from shop.graphql.core import global_id
     from shop.models import District, SalesPoint

@@ -1,6 +1,6 @@
 """Product search: one interface, two backends.
 
-    from catalog import search
+    import search
     result = search.search("mat ong", filters=search.SearchFilters(stars=[4]), limit=20)
     result.product_ids, result.total, result.facets, result.backend, result.took_ms
     search.suggest("tra sh")
@@ -21,7 +21,7 @@ import time
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
-from catalog.search.types import (
+from search.types import (
     FACET_FIELDS,
     SORT_FIELDS,
     Facet,
@@ -40,7 +40,7 @@ __all__ = [
     "rebuild", "backend_name", "status", "active_backends", "matching_ids",
 ]
 
-log = logging.getLogger("catalog.search")
+log = logging.getLogger("search")
 MAX_SUGGESTIONS = 20
 
 
@@ -77,7 +77,7 @@ health = _Health()
 
 
 def embedded() -> SearchBackend:
-    from catalog.search.backends.embedded import EmbeddedBackend
+    from search.backends.embedded import EmbeddedBackend
 
     return EmbeddedBackend()
 
@@ -86,7 +86,7 @@ def elasticsearch() -> SearchBackend | None:
     """The Elasticsearch backend when configured, else None."""
     if settings.SEARCH_BACKEND != "elasticsearch" or not settings.ELASTICSEARCH_URL:
         return None
-    from catalog.search.backends.elasticsearch import ElasticsearchBackend
+    from search.backends.elasticsearch import ElasticsearchBackend
 
     return ElasticsearchBackend.configured()
 
@@ -114,7 +114,7 @@ def search(query: str = "", *, filters: SearchFilters | None = None, sort: str =
            offset: int = 0, limit: int = 20, facets: bool = True, day=None) -> SearchResult:
     """Search the catalogue. Never raises for what a visitor typed; if no
     backend can answer, the result is empty (and the failure is logged)."""
-    from catalog.search import sync
+    from search import sync
 
     request = _request(query, filters, sort, descending, offset, limit, facets, day)
     es = elasticsearch()
@@ -140,7 +140,7 @@ def search(query: str = "", *, filters: SearchFilters | None = None, sort: str =
 
 def suggest(prefix: str, limit: int = 8) -> list[Suggestion]:
     """Product names for a search box, as the visitor types (certified products only)."""
-    from catalog.search import sync
+    from search import sync
 
     limit = max(0, min(int(limit or 0), MAX_SUGGESTIONS))
     if not limit or not (prefix or "").strip():

@@ -1,0 +1,138 @@
+"""Stock per variant and sales point, the ledger of every change to it, and
+sale holds.
+
+The ledger is the record; the stock row is its running total. The database
+keeps the two equal (triggers in migration 0002): a stock row whose numbers
+differ from the sum of its movements is refused, and a movement cannot be
+edited or deleted. Stock and SaleHold moved here from `catalog` and keep
+their tables.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from catalog.models import ProductVariant
+from shop.models import SalesPoint
+
+
+class Stock(models.Model):
+    """Units of one variant at one sales point.
+
+    Two-stage: an order allocates (reserves) units; hand-over consumes them
+    (on hand and allocated both go down). The database refuses negative
+    stock, more allocated than on hand, and numbers the ledger doesn't add
+    up to, whatever the code does. Change it only through `inventory.ledger`.
+    """
+
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="stocks")
+    sales_point = models.ForeignKey(SalesPoint, on_delete=models.CASCADE, related_name="stocks")
+    quantity_on_hand = models.IntegerField("tồn kho", default=0)
+    quantity_allocated = models.IntegerField("đã giữ cho đơn", default=0)
+    low_stock_threshold = models.PositiveIntegerField(
+        "ngưỡng sắp hết", null=True, blank=True,
+        help_text="Báo sắp hết hàng khi số có thể bán từ mức này trở xuống; để trống nếu không theo dõi.",
+    )
+
+    class Meta:
+        db_table = "catalog_stock"
+        verbose_name = "tồn kho"
+        verbose_name_plural = "tồn kho"
+        ordering = ["variant_id", "sales_point_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "sales_point"], name="stock_unique_variant_point"),
+            models.CheckConstraint(condition=Q(quantity_allocated__gte=0), name="stock_allocated_not_negative"),
+            models.CheckConstraint(
+                condition=Q(quantity_allocated__lte=models.F("quantity_on_hand")), name="stock_allocated_within_on_hand"
+            ),
+        ]
+        indexes = [models.Index(fields=["sales_point", "variant"], name="catalog_sto_sales_p_4d7b09_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.variant.sku} @ {self.sales_point.code}: {self.quantity_available}"
+
+    @property
+    def quantity_available(self) -> int:
+        return self.quantity_on_hand - self.quantity_allocated
+
+
+class StockMovement(models.Model):
+    """One change to one stock row: the ledger. Append-only; the sum of a
+    row's movements is the row (the database checks both)."""
+
+    class Kind(models.TextChoices):
+        OPENING = "OPENING", "số dư đầu kỳ"
+        RECEIPT = "RECEIPT", "nhập kho"
+        ALLOCATE = "ALLOCATE", "giữ cho đơn"
+        RELEASE = "RELEASE", "trả lại (đơn huỷ)"
+        SALE = "SALE", "giao cho khách"
+        RETURN = "RETURN", "khách trả lại"
+        ADJUSTMENT = "ADJUSTMENT", "điều chỉnh"
+        RECOUNT = "RECOUNT", "kiểm kê"
+        TRANSFER_OUT = "TRANSFER_OUT", "chuyển đi điểm khác"
+        TRANSFER_IN = "TRANSFER_IN", "nhận từ điểm khác"
+
+    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField("loại", max_length=12, choices=Kind.choices)
+    on_hand_change = models.IntegerField("thay đổi tồn kho", default=0)
+    allocated_change = models.IntegerField("thay đổi số giữ", default=0)
+    on_hand_after = models.IntegerField("tồn kho sau")
+    allocated_after = models.IntegerField("số giữ sau")
+    reason = models.CharField("lý do", max_length=300)
+    # What caused it, as "order:OCOP-…", "transfer:12", "batch:5": inventory sits below the apps that
+    # cause movements, so it names them rather than pointing at their tables.
+    reference = models.CharField("tham chiếu", max_length=80, blank=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="người thực hiện",
+    )
+    created_at = models.DateTimeField("thời điểm", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "biến động tồn kho"
+        verbose_name_plural = "sổ biến động tồn kho"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["stock", "id"], name="inventory_movement_stock")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(on_hand_change=0) | ~Q(allocated_change=0) | Q(kind="OPENING") | Q(kind="RECOUNT"),
+                name="inventory_movement_changes_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.on_hand_change:+d}/{self.allocated_change:+d} ({self.reference or self.reason})"
+
+
+class SaleHold(models.Model):
+    """A stop on selling one variant, placed by something outside the
+    catalogue (a lot recall, say) and lifted by a person once the cause is
+    dealt with. Stock is not tracked per lot, so a recall cannot tell good
+    units from recalled ones: the variant stays off sale until staff confirm
+    the recalled units are withdrawn."""
+
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="sale_holds")
+    source = models.CharField("nguồn", max_length=60, help_text="Ai đặt lệnh dừng, ví dụ recall:12")
+    reason = models.CharField("lý do", max_length=500)
+    reason_en = models.CharField("lý do (tiếng Anh)", max_length=500, blank=True)
+    placed_at = models.DateTimeField("thời điểm dừng bán", auto_now_add=True)
+    released_at = models.DateTimeField("thời điểm bán lại", null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    release_note = models.CharField("ghi chú khi bán lại", max_length=500, blank=True)
+
+    class Meta:
+        db_table = "catalog_salehold"
+        verbose_name = "lệnh dừng bán"
+        verbose_name_plural = "lệnh dừng bán"
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            # One open hold per cause: placing it twice is a no-op, not a second row.
+            models.UniqueConstraint(
+                fields=["variant", "source"], condition=Q(released_at__isnull=True), name="sale_hold_one_open_per_source"
+            ),
+        ]
+        indexes = [models.Index(fields=["variant"], condition=Q(released_at__isnull=True), name="sale_hold_open")]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id}: {self.reason}"
