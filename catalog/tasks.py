@@ -12,14 +12,6 @@ from shop.tasks import ShopTask
 logger = logging.getLogger(__name__)
 
 
-@shared_task(base=ShopTask, name="catalog.tasks.sweep_search_index")
-def sweep_search_index() -> int:
-    """Re-index what bulk updates and the calendar changed (lapsed certificates, stock drift)."""
-    from search import sync
-
-    return sync.sweep()
-
-
 @shared_task(base=ShopTask, name="catalog.tasks.notify_expiring_certificates")
 def notify_expiring_certificates() -> int:
     """E-mail the province admins the certificates to renew; idempotent (a daily digest)."""

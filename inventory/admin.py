@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 
 from catalog.admin import ProductVariantAdmin
 from catalog.models import ProductVariant
-from inventory import holds, ledger
+from inventory import availability, holds, ledger
 from inventory.models import SaleHold, Stock, StockMovement
 from shop.errors import ShopError
 
@@ -57,9 +57,12 @@ class StockAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "variant", "sales_point"] if obj else []
 
-    @admin.display(description="có thể bán")
+    def get_queryset(self, request):
+        return availability.with_sellable(super().get_queryset(request))
+
+    @admin.display(description="có thể bán", ordering="quantity_sellable")
     def available(self, obj):
-        return obj.quantity_available
+        return obj.quantity_sellable
 
     def save_model(self, request, obj, form, change):
         quantity = form.cleaned_data.get("change") or 0

@@ -22,6 +22,7 @@ from django.db.models import Count, F, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from catalog.models import ProductVariant
+from inventory import availability
 from inventory.models import Stock
 from orders import fulfilment, payments
 from orders.models import Fulfillment, FulfillmentLine, Order, OrderEvent, PaymentMethod
@@ -137,7 +138,7 @@ def pick_list(*, user, point: SalesPoint) -> tuple[list[QueueCard], list[PickLin
 def point_stock(*, user, point: SalesPoint) -> list[Stock]:
     require_point(user, point.pk, field="point")
     return list(
-        Stock.objects.filter(sales_point=point).select_related("variant__product")
+        availability.with_sellable(Stock.objects.filter(sales_point=point)).select_related("variant__product")
         .order_by("variant__product__name", "variant__position", "variant__id")
     )
 

@@ -153,7 +153,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BEAT_SCHEDULE = {
     # Task names, not imports: each app defines its tasks in its tasks.py.
-    "search-sweep": {"task": "catalog.tasks.sweep_search_index", "schedule": 60.0},
+    "search-sweep": {"task": "search.tasks.sweep_search_index", "schedule": 60.0},
     "release-expired-reservations": {"task": "orders.tasks.release_expired_reservations", "schedule": 60.0},
     "release-expired-holds": {"task": "orders.tasks.release_expired_holds", "schedule": 600.0},
     "certificate-expiry-notices": {"task": "catalog.tasks.notify_expiring_certificates", "schedule": 24 * 3600.0},

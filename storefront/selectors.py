@@ -411,7 +411,7 @@ def home(ref: Reference, featured: int = 8) -> Home:
 @dataclass
 class VariantLine:
     variant: ProductVariant
-    available: int  # 0 while the variant is on a sale hold
+    available: int  # sellable units at the open points (0 while the variant is on a sale hold)
     price: int
     hold: SaleHold | None = None  # why it is off sale (a recalled lot), shown to the buyer
 
@@ -461,8 +461,7 @@ def product_page(slug: str, day: datetime.date | None = None) -> ProductPage:
     per_point = [PointStock(p, [(v, stock.get((v.pk, p.pk), 0)) for v in variants]) for p in points]
     held = availability.held_variants([v.pk for v in variants])
     lines = [
-        VariantLine(v, 0 if v.pk in held else sum(stock.get((v.pk, p.pk), 0) for p in points), v.price_vnd,
-                    held.get(v.pk))
+        VariantLine(v, sum(stock.get((v.pk, p.pk), 0) for p in points), v.price_vnd, held.get(v.pk))
         for v in variants
     ]
     return ProductPage(
