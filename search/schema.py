@@ -12,12 +12,12 @@ from catalog.graphql.types import ProductCountableConnection, ProductType, produ
 from search import catalogue
 from shop.errors import ShopError, pick
 from shop.graphql.core import (
+    OffsetWindow,
     OrderDirection,
     Page,
     PageInfo,
     cursor_offset,
     decode_id,
-    offset_cursor,
     page_size,
 )
 from shop.graphql.loaders import prime_all
@@ -90,7 +90,7 @@ class SearchSuggestion(graphene.ObjectType):
         return products.get(s.product_id)
 
 
-class SearchPage:
+class SearchPage(OffsetWindow):
     """One page of search results, shaped like shop.graphql.core.Page."""
 
     def __init__(self, info, query: str, filters, sort: str, descending: bool, first, after, facets=True):
@@ -110,16 +110,6 @@ class SearchPage:
     def total_count(self) -> int:
         return self.result.total
 
-    def edges(self, edge_type):
-        return [edge_type(node=node, cursor=offset_cursor(self.offset + i)) for i, node in enumerate(self.nodes)]
-
-    def page_info(self) -> PageInfo:
-        return PageInfo(
-            has_next_page=self.has_next,
-            has_previous_page=self.offset > 0,
-            start_cursor=offset_cursor(self.offset) if self.nodes else None,
-            end_cursor=offset_cursor(self.offset + len(self.nodes) - 1) if self.nodes else None,
-        )
 
 
 class ProductFilterInput(graphene.InputObjectType):

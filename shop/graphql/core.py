@@ -63,7 +63,26 @@ def page_size(first: int | None, default: int = 20) -> int:
     return first
 
 
-class Page:
+class OffsetWindow:
+    """Edges and pageInfo of a page that knows its `offset`, `nodes` and `has_next`."""
+
+    offset: int
+    nodes: list
+    has_next: bool
+
+    def edges(self, edge_type):
+        return [edge_type(node=node, cursor=offset_cursor(self.offset + i)) for i, node in enumerate(self.nodes)]
+
+    def page_info(self) -> PageInfo:
+        return PageInfo(
+            has_next_page=self.has_next,
+            has_previous_page=self.offset > 0,
+            start_cursor=offset_cursor(self.offset) if self.nodes else None,
+            end_cursor=offset_cursor(self.offset + len(self.nodes) - 1) if self.nodes else None,
+        )
+
+
+class Page(OffsetWindow):
     """One page of a queryset or list; totalCount is counted only when asked for."""
 
     def __init__(self, source, first: int | None, after: str | None, default: int = 20):
@@ -79,16 +98,6 @@ class Page:
         source = self.source
         return source.count() if hasattr(source, "count") and not isinstance(source, list) else len(source)
 
-    def edges(self, edge_type):
-        return [edge_type(node=node, cursor=offset_cursor(self.offset + i)) for i, node in enumerate(self.nodes)]
-
-    def page_info(self) -> PageInfo:
-        return PageInfo(
-            has_next_page=self.has_next,
-            has_previous_page=self.offset > 0,
-            start_cursor=offset_cursor(self.offset) if self.nodes else None,
-            end_cursor=offset_cursor(self.offset + len(self.nodes) - 1) if self.nodes else None,
-        )
 
 
 def countable_connection(node_type, name: str):
