@@ -115,6 +115,10 @@ class Product(models.Model):
     storage = models.TextField("bảo quản", blank=True)
     storage_en = models.TextField("bảo quản (tiếng Anh)", blank=True)
     shelf_life_days = models.PositiveIntegerField("hạn sử dụng (ngày)", null=True, blank=True)
+    max_transit_days = models.PositiveSmallIntegerField(
+        "vận chuyển tối đa (ngày)", null=True, blank=True,
+        help_text="Để trống: giao toàn quốc. 0: chỉ giao trong tỉnh. Số ngày: chỉ tới nơi giao kịp (hàng tươi).",
+    )
     keywords_en = models.CharField("từ khoá tiếng Anh", max_length=300, blank=True)
     is_published = models.BooleanField("đang bán", default=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -9,6 +9,8 @@ from orders.models import (
     Order,
     OrderEvent,
     OrderLine,
+    ShippingRate,
+    ShippingZone,
     StripeEvent,
 )
 from shop.errors import ShopError
@@ -95,3 +97,66 @@ class StripeEventAdmin(admin.ModelAdmin):
     list_display = ["received_at", "event_id", "type", "outcome", "order"]
     list_filter = ["type"]
     readonly_fields = [f.name for f in StripeEvent._meta.fields]
+
+
+from orders.models import PaymentAccount  # noqa: E402 - appended with VietQR transfers (orders/vietqr.py)
+from shop.permissions import is_province_admin  # noqa: E402
+
+
+class ProvinceOnly:
+    """Settings of the whole province's selling (accounts, delivery zones): its admins only."""
+
+    def _province(self, request) -> bool:
+        return is_province_admin(request.user)
+
+    def has_module_permission(self, request):
+        return self._province(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._province(request)
+
+    def has_add_permission(self, request, *args):
+        return self._province(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._province(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._province(request)
+
+
+@admin.register(PaymentAccount)
+class PaymentAccountAdmin(ProvinceOnly, admin.ModelAdmin):
+    """The accounts that receive VietQR transfers, kept by province admins. An account is retired
+    (untick "đang dùng") rather than deleted, so what an order was told to pay into stays known;
+    the model checks and normalises the fields (orders/vietqr.py)."""
+
+    list_display = ["__str__", "point", "bank_bin", "account_number", "account_name", "is_active", "updated_at"]
+    list_filter = ["is_active", "bank_bin"]
+    list_select_related = ["sales_point"]
+    search_fields = ["account_number", "account_name", "sales_point__name", "sales_point__code"]
+    fields = ["sales_point", "bank_bin", "account_number", "account_name", "is_active"]
+
+    @admin.display(description="điểm bán", ordering="sales_point__name")
+    def point(self, obj):
+        return obj.sales_point or "Mặc định của tỉnh"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ShippingRateInline(admin.TabularInline):
+    model = ShippingRate
+    extra = 1
+    fields = ["up_to_grams", "fee_vnd"]
+
+
+@admin.register(ShippingZone)
+class ShippingZoneAdmin(ProvinceOnly, admin.ModelAdmin):
+    """Delivery zones and their weight brackets (orders/shipping.py reads them)."""
+
+    list_display = ["name", "kind", "days_min", "days_max", "extra_per_kg_vnd", "position"]
+    list_editable = ["days_min", "days_max", "extra_per_kg_vnd", "position"]
+    fields = ["code", "name", "name_en", "kind", "province_codes", "district_codes", "days_min", "days_max",
+              "extra_per_kg_vnd", "position"]
+    inlines = [ShippingRateInline]

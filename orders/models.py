@@ -274,3 +274,124 @@ class StripeEvent(models.Model):
         verbose_name = "sự kiện Stripe"
         verbose_name_plural = "sự kiện Stripe"
         ordering = ["-received_at"]
+
+
+from orders import banks as _banks  # noqa: E402 - appended with VietQR transfers (orders/vietqr.py)
+from orders import vietqr as _vietqr  # noqa: E402
+from shop.errors import ShopError as _ShopError  # noqa: E402
+
+
+class PaymentAccount(models.Model):
+    """A bank account that receives VietQR transfers: a sales point's own, or (no point) the
+    province's default, used by every point without one. At most one active account of each."""
+
+    sales_point = models.ForeignKey(
+        SalesPoint, verbose_name="điểm bán", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="payment_accounts", help_text="Để trống: tài khoản mặc định của tỉnh (trung tâm)",
+    )
+    bank_bin = models.CharField("ngân hàng", max_length=6, choices=_banks.bank_choices,
+                                help_text="Mã BIN của ngân hàng theo danh sách NAPAS")
+    account_number = models.CharField("số tài khoản", max_length=19)
+    account_name = models.CharField("tên chủ tài khoản", max_length=100,
+                                    help_text="Như ngân hàng in: chữ in hoa không dấu, tự chuyển khi lưu")
+    is_active = models.BooleanField("đang dùng", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "tài khoản nhận chuyển khoản"
+        verbose_name_plural = "tài khoản nhận chuyển khoản"
+        ordering = [models.F("sales_point_id").asc(nulls_first=True), "-is_active", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sales_point"], condition=Q(is_active=True, sales_point__isnull=False),
+                name="paymentaccount_one_active_per_point",
+                violation_error_message="Điểm bán này đã có một tài khoản đang dùng; hãy ngừng dùng tài khoản cũ trước.",
+            ),
+            # NULLs are distinct in a unique index, so the default account needs its own.
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True, sales_point__isnull=True),
+                name="paymentaccount_one_active_default",
+                violation_error_message="Tỉnh đã có một tài khoản mặc định đang dùng; hãy ngừng dùng tài khoản cũ trước.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        bank = _banks.bank(self.bank_bin)
+        return f"{bank.short_name if bank else self.bank_bin} {self.account_number} — {self.account_name}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        for field, check in (("bank_bin", _vietqr.check_bin), ("account_number", _vietqr.check_account_number),
+                             ("account_name", _vietqr.account_name_as_printed)):
+            try:
+                setattr(self, field, check(getattr(self, field)))
+            except _ShopError as exc:
+                errors[field] = exc.message
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        # The checks of clean(), for rows saved without a form (demo data, the shell): a stored
+        # account always makes a valid payload.
+        self.bank_bin = _vietqr.check_bin(self.bank_bin)
+        self.account_number = _vietqr.check_account_number(self.account_number)
+        self.account_name = _vietqr.account_name_as_printed(self.account_name)
+        super().save(*args, **kwargs)
+
+
+class ShippingZone(models.Model):
+    """Where a parcel goes, for its fee and time: sub-zones of the home province (by 2022
+    district), the north, the centre, the south, and remote areas (the special zones: islands).
+    Province officers edit zones and their weight brackets in the admin (orders/shipping.py reads them)."""
+
+    class Kind(models.TextChoices):
+        HOME = "HOME", "trong tỉnh"
+        NORTH = "NORTH", "miền Bắc"
+        CENTRE = "CENTRE", "miền Trung và Tây Nguyên"
+        SOUTH = "SOUTH", "miền Nam"
+        REMOTE = "REMOTE", "vùng sâu, hải đảo"
+
+    code = models.SlugField("mã", max_length=40, unique=True)
+    name = models.CharField("tên", max_length=120)
+    name_en = models.CharField("tên tiếng Anh", max_length=120)
+    kind = models.CharField("loại", max_length=8, choices=Kind.choices)
+    province_codes = models.JSONField(
+        "mã tỉnh (2025)", default=list, blank=True, help_text="Cho vùng miền: các mã tỉnh GSO hai chữ số, như [\"01\", \"31\"]",
+    )
+    district_codes = models.JSONField(
+        "mã huyện (2022)", default=list, blank=True,
+        help_text="Cho vùng trong tỉnh: các huyện cũ; để trống cho phần còn lại của tỉnh",
+    )
+    days_min = models.PositiveSmallIntegerField("số ngày giao ít nhất")
+    days_max = models.PositiveSmallIntegerField("số ngày giao nhiều nhất")
+    extra_per_kg_vnd = models.PositiveIntegerField("phí mỗi kg vượt khung cuối (đồng)", default=0)
+    position = models.PositiveSmallIntegerField("thứ tự", default=0)
+
+    class Meta:
+        verbose_name = "vùng giao hàng"
+        verbose_name_plural = "vùng giao hàng"
+        ordering = ["position", "code"]
+        constraints = [models.CheckConstraint(condition=Q(days_max__gte=models.F("days_min")),
+                                              name="shippingzone_days_in_order")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShippingRate(models.Model):
+    """One weight bracket of a zone: parcels up to `up_to_grams` cost `fee_vnd`."""
+
+    zone = models.ForeignKey(ShippingZone, on_delete=models.CASCADE, related_name="rates")
+    up_to_grams = models.PositiveIntegerField("đến (gam)")
+    fee_vnd = models.PositiveIntegerField("phí (đồng)")
+
+    class Meta:
+        verbose_name = "mức phí giao hàng"
+        verbose_name_plural = "mức phí giao hàng"
+        ordering = ["zone_id", "up_to_grams"]
+        constraints = [models.UniqueConstraint(fields=["zone", "up_to_grams"], name="shippingrate_one_per_bracket")]
+
+    def __str__(self) -> str:
+        return f"{self.zone.code} ≤ {self.up_to_grams} g: {self.fee_vnd}"

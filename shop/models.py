@@ -4,10 +4,52 @@ Vietnam abolished the district level on 1 July 2025 and merged communes.
 Both worlds are kept: the 2022 districts (sales points and historic
 certificates name them) and the communes, each marked with the era it
 belongs to and, for a 2022 commune, the 2025 commune it went into.
+
+The whole country's units since 1 July 2025 (34 provinces, 3,321 communes,
+wards and special zones) come from the `vietnam-provinces` package, loaded by
+migration 0004; shop/addresses.py is the service that reads them.
 """
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from shop.text import fold
+
+
+def search_key(text: str) -> str:
+    """'Phường Văn Miếu - Quốc Tử Giám' -> 'phuong van mieu quoc tu giam', "M’Drắk" -> 'mdrak':
+    folded (shop.text.fold), apostrophes dropped, any other run of non-letters one space."""
+    folded = re.sub(r"['’‘`]", "", fold(text))
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", folded).split())
+
+
+class Province(models.Model):
+    """A province-level unit since 1 July 2025: a province (tỉnh) or a centrally-run city."""
+
+    class Kind(models.TextChoices):
+        PROVINCE = "tinh", "tỉnh"
+        CITY = "thanh_pho", "thành phố trực thuộc trung ương"
+
+    code = models.CharField("mã", max_length=2, unique=True, help_text="Mã GSO, hai chữ số (Điện Biên: 11)")
+    name = models.CharField("tên", max_length=120, help_text="Như 'Điện Biên', 'Thành phố Hà Nội'")
+    name_en = models.CharField("tên tiếng Anh", max_length=120, help_text="Không dấu, như 'Dien Bien', 'Ha Noi City'")
+    codename = models.CharField("tên mã", max_length=60, unique=True)
+    kind = models.CharField("loại", max_length=10, choices=Kind.choices, default=Kind.PROVINCE)
+
+    class Meta:
+        verbose_name = "tỉnh / thành phố (2025)"
+        verbose_name_plural = "tỉnh / thành phố (2025)"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def short_name(self) -> str:
+        """'Thành phố Hà Nội' -> 'Hà Nội'."""
+        return self.name.removeprefix("Thành phố ")
 
 
 class District(models.Model):
@@ -42,6 +84,7 @@ class Commune(models.Model):
         COMMUNE = "xa", "xã"
         WARD = "phuong", "phường"
         TOWNSHIP = "thi_tran", "thị trấn"
+        SPECIAL_ZONE = "dac_khu", "đặc khu"
 
     class Era(models.IntegerChoices):
         Y2022 = 2022, "trước 01/07/2025"
@@ -60,14 +103,35 @@ class Commune(models.Model):
         "self", verbose_name="sáp nhập vào", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="predecessors", limit_choices_to={"era": 2025},
     )
+    province = models.ForeignKey(
+        Province, verbose_name="tỉnh / thành phố", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="communes", help_text="Tỉnh, thành phố của xã từ 01/07/2025",
+    )
+    folded_name = models.CharField(
+        "tên không dấu", max_length=120, blank=True, editable=False, help_text="Để tìm kiếm không dấu (search_key)"
+    )
 
     class Meta:
         verbose_name = "xã / phường"
         verbose_name_plural = "xã / phường"
         ordering = ["era", "name"]
+        constraints = [
+            # A 2025 unit's GSO code names it (a 2022 commune's code may be reused by the unit it went into).
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(era=2025) & ~Q(code=""), name="commune_2025_code_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["province", "folded_name"], name="commune_province_folded")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.name}"
+
+    def save(self, *args, **kwargs):
+        self.folded_name = search_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "folded_name"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

@@ -6,11 +6,12 @@ from inventory.graphql.schema import Query as InventoryQuery
 from orders.graphql.schema import Mutation as OrdersMutation
 from orders.graphql.schema import Query as OrdersQuery
 from search.schema import SearchQuery
+from shop.graphql.addresses import Query as AddressesQuery
 from traceability.graphql.schema import Mutation as TraceabilityMutation
 from traceability.graphql.schema import Query as TraceabilityQuery
 
 
-class Query(CatalogQuery, InventoryQuery, SearchQuery, OrdersQuery, TraceabilityQuery, graphene.ObjectType):
+class Query(CatalogQuery, InventoryQuery, SearchQuery, OrdersQuery, TraceabilityQuery, AddressesQuery, graphene.ObjectType):
     node = graphene.relay.Node.Field()
 
 

@@ -366,6 +366,12 @@ ORDER_NUMBER_PREFIX = os.environ.get("ORDER_NUMBER_PREFIX", "DB")
 # Customer e-mails one address may get in 24 hours, all orders together (orders/notifications.py):
 # past it the mail is not sent and the order's log says so, so checkout cannot relay mail.
 ORDER_EMAILS_PER_ADDRESS_PER_DAY = int(os.environ.get("ORDER_EMAILS_PER_ADDRESS_PER_DAY", "10"))
+# Delivery across Vietnam (orders/shipping.py; zones and brackets are rows province officers edit):
+# the home province's GSO code, the packed weight of a variant without one, and the goods value from
+# which delivery is free (0: never).
+SHIPPING_HOME_PROVINCE = os.environ.get("SHIPPING_HOME_PROVINCE", "11")
+SHIPPING_DEFAULT_GRAMS = int(os.environ.get("SHIPPING_DEFAULT_GRAMS", "500"))
+SHIPPING_FREE_OVER_VND = int(os.environ.get("SHIPPING_FREE_OVER_VND", "1000000"))
 # Delivery fee per zone, in whole đồng, by 2022 district code (pickup is free).
 ORDER_SHIPPING_ZONES = [
     {"code": "noi-thanh", "name": "Điện Biên Phủ và huyện Điện Biên", "name_en": "Điện Biên Phủ and Điện Biên district",

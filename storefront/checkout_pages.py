@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.conf import settings
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 
 from catalog.models import ProductImage
@@ -91,7 +92,8 @@ class CommuneGroup:
 def commune_groups() -> list[CommuneGroup]:
     """Communes for the delivery address: the current ones first, then the 2022 ones by district with
     the zone's delivery fee (one query). Whether one is served is set_delivery's call."""
-    communes = list(Commune.objects.select_related("district").order_by("era", "district__code", "name"))
+    home = Q(era=Commune.Era.Y2022) | Q(province__code=settings.SHIPPING_HOME_PROVINCE)
+    communes = list(Commune.objects.filter(home).select_related("district").order_by("era", "district__code", "name"))
     current = [c for c in communes if c.era == Commune.Era.Y2025]
     groups = []
     if current:

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.db.models import Q
 
 from catalog.models import Certification, ProductImage, ProductVariant
 from shop.graphql.loaders import BatchLoader, group_by, prime_all
@@ -41,8 +43,10 @@ class DistrictsById(BatchLoader):
 
 
 class CommunesById(BatchLoader):
-    """Every commune of the province (a few hundred small rows), once per
-    request and only when a commune is asked for: no N+1 without priming."""
+    """The home province's communes (a few hundred small rows, where producers are) and any asked
+    for, once per request and only when a commune is asked for: no N+1 without priming, and not
+    the 3,300 communes of the whole country."""
 
     def batch_load(self, keys):
-        return {c.pk: c for c in Commune.objects.all()}
+        home = Q(era=Commune.Era.Y2022) | Q(province__code=settings.SHIPPING_HOME_PROVINCE)
+        return {c.pk: c for c in Commune.objects.filter(home | Q(pk__in=keys))}
