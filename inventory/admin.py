@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from catalog.admin import ProductVariantAdmin
 from catalog.models import ProductVariant
 from inventory import availability, holds, ledger
-from inventory.models import SaleHold, Stock, StockMovement
+from inventory.models import SaleHold, Stock, StockMovement, Transfer, TransferLine
 from shop.errors import ShopError
 
 
@@ -158,3 +158,37 @@ class SaleHoldAdmin(admin.ModelAdmin):
             holds.release_hold(hold_id=obj.pk, user=request.user, note=obj.release_note)
         except ShopError as exc:
             self.message_user(request, exc.message, level=messages.ERROR)
+
+
+class TransferLineInline(admin.TabularInline):
+    model = TransferLine
+    extra = 0
+    fields = ["variant", "quantity_sent", "quantity_received", "discrepancy_note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Transfer)
+class TransferAdmin(admin.ModelAdmin):
+    """Transfers are sent, received and cancelled in the staff console and the API
+    (inventory/transfers.py), which check who may; here they are read-only."""
+
+    list_display = ["number", "from_point", "to_point", "status", "sent_at", "received_at"]
+    list_filter = ["status", "from_point", "to_point"]
+    search_fields = ["number"]
+    list_select_related = ["from_point", "to_point"]
+    inlines = [TransferLineInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

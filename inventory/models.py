@@ -136,3 +136,108 @@ class SaleHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.variant_id}: {self.reason}"
+
+
+class Transfer(models.Model):
+    """Units sent from one sales point to another (the provincial centre restocking a district
+    point, say). Sending takes the units off the source at once (TRANSFER_OUT); they are "in
+    transit" until the receiving point counts what arrived (TRANSFER_IN of that count). Units
+    that never arrive stay a loss recorded on the line, not stock anywhere. A transfer not yet
+    received may be cancelled: its units go back to the source."""
+
+    class Status(models.TextChoices):
+        SENT = "SENT", "đang chuyển"
+        RECEIVED = "RECEIVED", "đã nhận"
+        CANCELLED = "CANCELLED", "đã huỷ"
+
+    number = models.CharField("số phiếu", max_length=20, unique=True, null=True, editable=False)
+    from_point = models.ForeignKey(
+        SalesPoint, on_delete=models.PROTECT, related_name="transfers_out", verbose_name="điểm gửi"
+    )
+    to_point = models.ForeignKey(
+        SalesPoint, on_delete=models.PROTECT, related_name="transfers_in", verbose_name="điểm nhận"
+    )
+    status = models.CharField("trạng thái", max_length=10, choices=Status.choices, default=Status.SENT)
+    note = models.CharField("ghi chú", max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="người gửi",
+    )
+    sent_at = models.DateTimeField("thời điểm gửi", db_index=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="người nhận",
+    )
+    received_at = models.DateTimeField("thời điểm nhận", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="người huỷ",
+    )
+    cancelled_at = models.DateTimeField("thời điểm huỷ", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "phiếu chuyển kho"
+        verbose_name_plural = "phiếu chuyển kho"
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_point=models.F("to_point")), name="transfer_between_two_points"),
+            models.CheckConstraint(
+                condition=(Q(status="SENT", received_at__isnull=True, cancelled_at__isnull=True)
+                           | Q(status="RECEIVED", received_at__isnull=False, cancelled_at__isnull=True)
+                           | Q(status="CANCELLED", received_at__isnull=True, cancelled_at__isnull=False)),
+                name="transfer_status_matches_dates",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["to_point", "status"], name="inventory_transfer_to"),
+            models.Index(fields=["from_point", "status"], name="inventory_transfer_from"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"
+
+    @property
+    def in_transit(self) -> bool:
+        return self.status == self.Status.SENT
+
+
+class TransferLine(models.Model):
+    """One variant of a transfer: what was sent, and what the receiving point counted."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(ProductVariant, on_delete=models.PROTECT, related_name="+", verbose_name="mặt hàng")
+    quantity_sent = models.PositiveIntegerField("số gửi")
+    quantity_received = models.PositiveIntegerField("số nhận", null=True, blank=True)
+    discrepancy_note = models.CharField(
+        "ghi chú chênh lệch", max_length=300, blank=True, help_text="Bắt buộc khi số nhận khác số gửi"
+    )
+
+    class Meta:
+        verbose_name = "dòng phiếu chuyển"
+        verbose_name_plural = "dòng phiếu chuyển"
+        ordering = ["transfer_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["transfer", "variant"], name="transfer_line_one_per_variant"),
+            models.CheckConstraint(
+                condition=Q(quantity_sent__gt=0, quantity_sent__lte=1_000_000), name="transfer_line_sent_positive"
+            ),
+            # A count far above what was sent is a typing slip, not a delivery.
+            models.CheckConstraint(
+                condition=Q(quantity_received__isnull=True)
+                | Q(quantity_received__gte=0, quantity_received__lte=models.F("quantity_sent") * 2),
+                name="transfer_line_received_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_received__isnull=True) | Q(quantity_received=models.F("quantity_sent"))
+                | ~Q(discrepancy_note=""),
+                name="transfer_line_discrepancy_noted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transfer} · {self.variant_id} × {self.quantity_sent}"
+
+    @property
+    def discrepancy(self) -> int:
+        """Received minus sent (negative: units lost on the way); 0 until received."""
+        return 0 if self.quantity_received is None else self.quantity_received - self.quantity_sent

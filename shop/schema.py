@@ -3,6 +3,8 @@ import graphene
 
 from catalog.graphql.schema import Query as CatalogQuery
 from inventory.graphql.schema import Query as InventoryQuery
+from inventory.graphql.transfers import Mutation as TransfersMutation
+from inventory.graphql.transfers import Query as TransfersQuery
 from orders.graphql.schema import Mutation as OrdersMutation
 from orders.graphql.schema import Query as OrdersQuery
 from search.schema import SearchQuery
@@ -11,11 +13,12 @@ from traceability.graphql.schema import Mutation as TraceabilityMutation
 from traceability.graphql.schema import Query as TraceabilityQuery
 
 
-class Query(CatalogQuery, InventoryQuery, SearchQuery, OrdersQuery, TraceabilityQuery, AddressesQuery, graphene.ObjectType):
+class Query(CatalogQuery, InventoryQuery, TransfersQuery, SearchQuery, OrdersQuery, TraceabilityQuery, AddressesQuery,
+            graphene.ObjectType):
     node = graphene.relay.Node.Field()
 
 
-class Mutation(OrdersMutation, TraceabilityMutation, graphene.ObjectType):
+class Mutation(OrdersMutation, TransfersMutation, TraceabilityMutation, graphene.ObjectType):
     pass
 
 

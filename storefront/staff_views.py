@@ -19,6 +19,7 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalog import certification
+from inventory import transfers as transfer_service
 from orders import fulfilment, payments, reports, services, unpaid
 from orders.models import Fulfillment, Order
 from shop import spreadsheet
@@ -27,7 +28,17 @@ from shop.money import format_vnd
 from shop.periods import WEEK, date_range, last_days
 from shop.permissions import is_province_admin, is_staff_member, visible_points
 from storefront import charts, presenters
-from storefront.staff_forms import CashForm, HoldForm, RangeForm, StaffLoginForm, StockForm, add_shop_error
+from storefront.staff_forms import (
+    CashForm,
+    HoldForm,
+    RangeForm,
+    ReceiveTransferForm,
+    SendTransferForm,
+    StaffLoginForm,
+    StockForm,
+    ThresholdForm,
+    add_shop_error,
+)
 from traceability import reports as trace_reports
 
 LOGIN_URL = reverse_lazy("storefront:staff:login")
@@ -307,10 +318,54 @@ def stock(request, point):
         status = 400
     else:
         form = StockForm(initial=_stock_initial(request, rows), variants=variants)
+    return _stock_page(request, point, variants, rows, form=form, status=status)
+
+
+def _stock_page(request, point, variants, rows, *, form=None, threshold_form=None, status=200):
     return _render(request, "stock.html", {
-        "point": point, "rows": rows, "form": form,
+        "point": point, "rows": rows, "form": form or StockForm(variants=variants),
+        "threshold_form": threshold_form or ThresholdForm(variants=variants),
+        "low": transfer_service.low_stock_for(request.user, point.pk),
         "points": _other_points(request.user),
+        "t": _low_stock_words(),
     }, status=status, tab="stock")
+
+
+def _low_stock_words():
+    return {
+        "low": pick("Sắp hết hàng", "Low stock"),
+        "low_help": pick("Các mặt hàng có số còn bán bằng hoặc dưới ngưỡng đã đặt.",
+                         "Products whose free units are at or below the threshold set for them."),
+        "none": pick("Không có mặt hàng nào dưới ngưỡng.", "Nothing is at or below its threshold."),
+        "product": pick("Mặt hàng", "Product"), "point": pick("Điểm bán", "Sales point"),
+        "free": pick("Còn bán", "Free"), "threshold": pick("Ngưỡng", "Threshold"),
+        "set": pick("Đặt ngưỡng sắp hết", "Set a low-stock threshold"),
+        "threshold_label": pick("Ngưỡng (để trống nếu không theo dõi)", "Threshold (empty to stop watching)"),
+        "save": pick("Lưu ngưỡng", "Save threshold"),
+        "restock": pick("Chuyển hàng đến", "Send stock"),
+        "more": pick("mặt hàng khác", "more"),
+    }
+
+
+@require_POST
+@point_required
+def stock_threshold(request, point):
+    """Set (or clear) the low-stock threshold of one of the point's products."""
+    variants = reports.stock_choices()
+    form = ThresholdForm(request.POST, variants=variants)
+    try:
+        if form.is_valid():
+            data = form.cleaned_data
+            transfer_service.set_threshold(user=request.user, variant_id=data["variant"], sales_point_id=point.pk,
+                                           value=data["threshold"])
+            messages.success(request, pick("Đã lưu ngưỡng sắp hết.", "Low-stock threshold saved."))
+            return redirect(reverse("storefront:staff:stock", args=[point.code]) + "#low-stock")
+    except ShopError as exc:
+        if exc.code == DENIED:
+            return _denied(request, exc.message)
+        form.add_shop_error(exc)
+    rows = reports.point_stock(user=request.user, point=point)
+    return _stock_page(request, point, variants, rows, threshold_form=form, status=400)
 
 
 def _stock_initial(request, rows):
@@ -321,6 +376,134 @@ def _stock_initial(request, rows):
         return {}
     on_hand = next((s.quantity_on_hand for s in rows if s.variant_id == variant), None)
     return {"variant": variant, "quantity": on_hand}
+
+
+# -- transfers between points ---------------------------------------------------------------
+
+TRANSFER_STATUS_LABELS = {
+    "SENT": ("Đang chuyển", "In transit"), "RECEIVED": ("Đã nhận", "Received"), "CANCELLED": ("Đã huỷ", "Cancelled"),
+}
+
+
+def _transfer_words():
+    return {
+        "title": pick("Chuyển kho", "Transfers"),
+        "incoming": pick("Hàng đang chuyển đến", "Incoming (in transit)"),
+        "incoming_none": pick("Không có phiếu nào đang chuyển đến.", "Nothing is on its way here."),
+        "outgoing": pick("Hàng đang gửi đi", "Outgoing (in transit)"),
+        "outgoing_none": pick("Không có phiếu nào đang gửi đi.", "Nothing is on its way from here."),
+        "history": pick("Lịch sử chuyển kho", "Transfer history"),
+        "history_none": pick("Chưa có phiếu nào đã nhận hoặc đã huỷ.", "No received or cancelled transfers yet."),
+        "send": pick("Gửi hàng đến điểm khác", "Send stock to another point"),
+        "send_help": pick("Chỉ gửi được số còn bán; hàng đã giữ cho đơn ở lại.",
+                          "Only free units can be sent; units reserved for orders stay."),
+        "to": pick("Điểm nhận", "Receiving point"), "from": pick("Điểm gửi", "Sending point"),
+        "product": pick("Mặt hàng", "Product"), "quantity": pick("Số lượng", "Quantity"),
+        "note": pick("Ghi chú", "Note"), "submit_send": pick("Gửi hàng", "Send"),
+        "sent": pick("Số gửi", "Sent"), "received": pick("Số nhận", "Received"),
+        "counted": pick("Số đếm được", "Counted"),
+        "why": pick("Lý do chênh lệch (nếu có)", "Why it differs (if it does)"),
+        "receive_help": pick("Đếm hàng thực nhận; nếu khác số gửi, ghi lý do. Hàng thiếu được ghi là hao hụt của phiếu.",
+                             "Count what arrived; if it differs from what was sent, say why. Missing units are "
+                             "recorded as lost on the transfer."),
+        "submit_receive": pick("Xác nhận đã nhận", "Confirm receipt"),
+        "cancel": pick("Huỷ phiếu (hàng trở lại điểm gửi)", "Cancel (units go back)"),
+        "cancel_reason": pick("Lý do huỷ", "Why cancel"),
+        "sent_at": pick("Gửi lúc", "Sent"), "received_at": pick("Nhận lúc", "Received"),
+        "by": pick("bởi", "by"), "status": pick("Trạng thái", "Status"), "number": pick("Số phiếu", "Number"),
+        "lost": pick("thiếu", "short"), "extra": pick("thừa", "extra"), "line": pick("Dòng", "Line"),
+        "no_stock": pick("Điểm này chưa có hàng nào để gửi.", "This point has nothing free to send."),
+    }
+
+
+def _send_form(point, data=None):
+    return SendTransferForm(data, destinations=transfer_service.destinations(point),
+                            stock=transfer_service.sendable(point))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@point_required
+def transfers(request, point):
+    """The point's transfers (incoming to count and receive, outgoing, history) and the send form,
+    which sends from this point (inventory.transfers.send checks who may and how much)."""
+    form = _send_form(point, request.POST if request.method == "POST" else None)
+    if request.method != "POST":
+        return _transfers_page(request, point, send_form=form)
+    try:
+        if form.is_valid():
+            data = form.cleaned_data
+            done = transfer_service.send(user=request.user, from_point_id=point.pk, to_point_id=data["to_point"],
+                                         lines=data["lines"], note=data["note"])
+            messages.success(request, pick(f"Đã gửi phiếu {done.number} đến {done.to_point.name}.",
+                                           f"Transfer {done.number} sent to {done.to_point.name_en or done.to_point.name}."))
+            return redirect(reverse("storefront:staff:transfers", args=[point.code]) + f"#t-{done.number}")
+    except ShopError as exc:
+        if exc.code == DENIED:
+            return _denied(request, exc.message)
+        form.add_shop_error(exc)
+    return _transfers_page(request, point, send_form=form, status=400)
+
+
+def _transfers_page(request, point, *, send_form=None, receive_forms=None, page_errors=(), status=200):
+    """`receive_forms` (by transfer id) put a refused count back beside its transfer."""
+    lists = transfer_service.point_transfers(user=request.user, point=point)
+    receive_forms = receive_forms or {}
+    incoming = []
+    for t in lists.incoming:
+        lines = list(t.lines.all())
+        form = receive_forms.get(t.pk) or ReceiveTransferForm(
+            line_ids=[line.pk for line in lines], initial_counts={line.pk: line.quantity_sent for line in lines})
+        incoming.append({"t": t, "rows": form.rows(lines), "errors": form.non_field_errors(),
+                         "can_receive": transfer_service.may_receive(request.user, t)})
+    shown = {t.pk for t in lists.incoming}
+    errors = list(page_errors) + [e for pk, form in receive_forms.items() if pk not in shown
+                                  for errs in form.errors.values() for e in errs]
+    return _render(request, "transfers.html", {
+        "point": point, "incoming": incoming,
+        "outgoing": [{"t": t, "can_cancel": transfer_service.may_cancel(request.user, t)} for t in lists.outgoing],
+        "history": [{"t": t, "status": _label(TRANSFER_STATUS_LABELS, t.status)} for t in lists.history],
+        "send_form": send_form or _send_form(point), "page_errors": errors,
+        "points": _other_points(request.user), "t": _transfer_words(),
+    }, status=status, tab="transfers")
+
+
+@require_POST
+@staff_required
+def receive_transfer(request, pk):
+    """The receiving point's counts for one transfer (inventory.transfers.receive checks who and how many)."""
+    point = _posted_point(request)
+    form = ReceiveTransferForm(request.POST)
+    try:
+        if form.is_valid():
+            done = transfer_service.receive(user=request.user, transfer_id=pk, counts=form.counts())
+            messages.success(request, pick(f"Đã nhận phiếu {done.number}; tồn kho đã cộng số nhận.",
+                                           f"Transfer {done.number} received; the counted units are in stock."))
+            code = point.code if point else done.to_point.code
+            return redirect(reverse("storefront:staff:transfers", args=[code]) + f"#t-{done.number}")
+    except ShopError as exc:
+        if exc.code in (DENIED, "transfer_not_found") or point is None:
+            return _denied(request, exc.message)
+        form.add_shop_error(exc)
+    if point is None:
+        return _denied(request, pick("Không rõ điểm bán của biểu mẫu này.", "This form does not name your sales point."))
+    return _transfers_page(request, point, receive_forms={pk: form}, status=400)
+
+
+@require_POST
+@staff_required
+def cancel_transfer(request, pk):
+    """Call back a transfer in transit (inventory.transfers.cancel checks who may)."""
+    point = _posted_point(request)
+    try:
+        done = transfer_service.cancel(user=request.user, transfer_id=pk, reason=request.POST.get("reason", ""))
+    except ShopError as exc:
+        if exc.code in (DENIED, "transfer_not_found") or point is None:
+            return _denied(request, exc.message)
+        return _transfers_page(request, point, page_errors=[exc.message], status=400)
+    messages.success(request, pick(f"Đã huỷ phiếu {done.number}; hàng đã trở lại điểm gửi.",
+                                   f"Transfer {done.number} cancelled; its units are back at the sending point."))
+    code = point.code if point else done.from_point.code
+    return redirect(reverse("storefront:staff:transfers", args=[code]) + f"#t-{done.number}")
 
 
 # -- the province dashboard -----------------------------------------------------------------
@@ -441,7 +624,12 @@ def _dashboard_data(rng):
 def dashboard(request):
     form, rng = _range(request)
     context = {"form": form, "range": rng, "query": request.GET.urlencode(), **_dashboard_data(rng)}
+    low = transfer_service.low_stock()
+    context.update(low=low[:LOW_STOCK_SHOWN], low_more=max(0, len(low) - LOW_STOCK_SHOWN), low_words=_low_stock_words())
     return _render(request, "dashboard.html", context, status=400 if form.errors else 200, tab="dashboard")
+
+
+LOW_STOCK_SHOWN = 100  # the dashboard's list; each point's stock page has all of its own
 
 
 CSV_REPORTS = ("points", "districts", "groups", "top-products", "certificates", "scans")

@@ -39,6 +39,10 @@ FIELD_WEIGHTS = {
     "Query.node": 20, "Query.checkout": 20, "Query.order": 20, "Query.me": 5,
     "Mutation.tokenCreate": 500, "Mutation.checkoutComplete": 500,
     "Product.batches": 20, "Product.thumbnail": 5,
+    # The country's 34 provinces, each listing up to ~170 communes; a commune search is one indexed query.
+    "Query.provinces": 50, "Province.communes": 20, "Query.communes": 50,
+    "Query.stockTransfers": 100, "Query.lowStock": 50, "Mutation.stockTransferCreate": 100,
+    "Mutation.stockTransferReceive": 100,
 }
 ROOT_WEIGHT = 20  # any other root field (a mutation writes): at least one query
 ONE_PER_DOCUMENT = ("tokenCreate",)

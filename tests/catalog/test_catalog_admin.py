@@ -32,7 +32,7 @@ def test_expired_filter_and_stars_column(admin_client):
 
 
 @pytest.mark.parametrize("path", ["catalog/certification", "catalog/producer", "catalog/productgroup",
-                                  "catalog/productvariant", "inventory/stock", "inventory/stockmovement",
+                                  "catalog/productvariant", "inventory/stock", "inventory/stockmovement", "inventory/transfer",
                                   "inventory/salehold"])
 def test_other_admin_lists_answer(admin_client, path):
     assert admin_client.get(f"/admin/{path}/").status_code == 200
