@@ -8,5 +8,7 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from catalog.demo.signals import demo_loaded
         from orders import demo
+        from shop import generation
 
         demo_loaded.connect(demo.load_demo, dispatch_uid="orders.demo_accounts")
+        generation.watch(self.label, "ShippingZone", "ShippingRate")  # the product page's delivery estimate

@@ -27,6 +27,7 @@ from catalog import certification, selectors
 from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant
 from inventory import availability
 from inventory.models import SaleHold
+from orders import shipping
 from search import catalogue as catalogue_filters
 from shop import generation
 from shop.errors import pick
@@ -434,6 +435,7 @@ class ProductPage:
     certificates: list
     pictures: list
     availability: list[PointStock]
+    delivery: str = ""  # "Giao toàn quốc 2–6 ngày, từ 30.000 ₫", or where it may go; "" when nowhere
 
 
 @dataclass
@@ -445,6 +447,7 @@ class _Facts:
     certificates: list[Certification]
     images: list
     points: list[SalesPoint]
+    delivery: shipping.Estimate | None  # of the first variant (the one the form selects)
 
 
 FACTS_MAX = 500  # products whose facts a process keeps
@@ -471,6 +474,7 @@ def product_page(slug: str, day: datetime.date | None = None) -> ProductPage:
         certificates=facts.certificates,
         pictures=[presenters.Picture.of(i, 640) for i in facts.images],
         availability=[a for a in per_point if a.has_any],
+        delivery=facts.delivery.text() if facts.delivery else "",
     )
 
 
@@ -494,7 +498,9 @@ def _facts(slug: str, day: datetime.date) -> _Facts:
         certificates=list(product.certifications.all()),
         images=list(product.images.all()),
         points=list(availability.open_points(day).select_related("district").order_by("priority", "code")),
+        delivery=None,
     )
+    facts.delivery = shipping.estimate(facts.variants[0]) if facts.variants else None
     if key:
         if len(_facts_held) >= FACTS_MAX:
             _facts_held.clear()
