@@ -60,45 +60,28 @@ class ImageInline(admin.TabularInline):
 
 
 class CertificateStatusFilter(admin.SimpleListFilter):
-    """Filter products by the status of their newest certificate, computed for today."""
+    """Filter products by their certificate standing today (catalog.certification.standing)."""
 
     title = "trạng thái chứng nhận"
     parameter_name = "cert_status"
+    STANDINGS = {
+        "valid": ("còn hiệu lực", None),
+        "expiring": ("sắp hết hạn (90 ngày)", certification.CertificateStatus.EXPIRING),
+        "expired": ("hết hạn", certification.CertificateStatus.EXPIRED),
+        "revoked": ("bị thu hồi", certification.CertificateStatus.REVOKED),
+        "none": ("chưa có chứng nhận (hoặc chưa đến ngày hiệu lực)", None),
+    }
 
     def lookups(self, request, model_admin):
-        return [
-            ("valid", "còn hiệu lực"),
-            ("expiring", "sắp hết hạn (90 ngày)"),
-            ("expired", "hết hạn"),
-            ("revoked", "bị thu hồi"),
-            ("none", "chưa có chứng nhận"),
-        ]
+        return [(key, label) for key, (label, _) in self.STANDINGS.items()]
 
     def queryset(self, request, queryset):
-        import datetime
-
-        from django.conf import settings
-
         day = certification.today()
-        current = Q(certifications__superseded_by__isnull=True)
-        soon = day + datetime.timedelta(days=settings.OCOP_EXPIRING_WITHIN_DAYS)
-        valid_ids = Product.objects.certified_on(day).values("pk")
         match self.value():
             case "valid":
-                return queryset.filter(pk__in=valid_ids)
-            case "expiring":
-                return queryset.filter(
-                    current, certifications__revoked_at__isnull=True, certifications__decision_date__lte=day,
-                    certifications__valid_until__gte=day, certifications__valid_until__lt=soon,
-                ).distinct()
-            case "expired":
-                return queryset.filter(certifications__isnull=False).exclude(pk__in=valid_ids).exclude(
-                    certifications__revoked_at__isnull=False
-                ).distinct()
-            case "revoked":
-                return queryset.filter(certifications__revoked_at__isnull=False).exclude(pk__in=valid_ids).distinct()
-            case "none":
-                return queryset.filter(certifications__isnull=True)
+                return queryset.certified_on(day)
+            case "expiring" | "expired" | "revoked" | "none" as key:
+                return certification.filter_standing(queryset, self.STANDINGS[key][1], day)
         return queryset
 
 
@@ -179,9 +162,15 @@ class CertificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Thu hồi các chứng nhận đã chọn")
     def revoke_selected(self, request, queryset):
+        revoked = 0
         for cert in queryset:
-            certification.revoke(certificate=cert, reason="Thu hồi bởi quản trị viên")
-        self.message_user(request, f"Đã thu hồi {queryset.count()} chứng nhận.", messages.WARNING)
+            try:
+                certification.revoke(certificate=cert, reason="Thu hồi bởi quản trị viên")
+            except certification.CertificationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                revoked += 1
+        self.message_user(request, f"Đã thu hồi {revoked} chứng nhận.", messages.WARNING)
 
 
 @admin.register(ProductVariant)

@@ -7,6 +7,7 @@ constraints the database must refuse.
 """
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
@@ -194,10 +195,10 @@ class ProductImage(models.Model):
 
 class CertificationQuerySet(models.QuerySet):
     def valid_on(self, day: datetime.date):
-        """Certificates that allow the OCOP mark on `day`: in force, not revoked or superseded."""
-        return self.filter(
-            decision_date__lte=day, valid_until__gte=day, revoked_at__isnull=True, superseded_by__isnull=True
-        )
+        """Certificates that allow the OCOP mark on `day` (catalog.certification.in_force_q)."""
+        from catalog.certification import in_force_q
+
+        return self.filter(in_force_q(day))
 
 
 class Certification(models.Model):
@@ -253,6 +254,15 @@ class Certification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} — {self.stars}★ ({self.decision_number})"
+
+    def clean(self):
+        from catalog.certification import CertificationError, check_revocation
+
+        super().clean()
+        try:
+            check_revocation(self.decision_date, self.revoked_at)
+        except CertificationError as exc:
+            raise ValidationError({"revoked_at": exc.message}) from exc
 
     def save(self, *args, **kwargs):
         from catalog.certification import validity_end

@@ -1,17 +1,16 @@
 """Reads of the catalogue that several callers share (GraphQL, admin, pages)."""
 import datetime
 
-from django.db.models import IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Max, Min, Q, QuerySet
 
-from catalog.certification import today
-from catalog.models import Certification, Product
+from catalog import certification
+from catalog.models import Product
 
 
 def with_current_stars(products: QuerySet, day: datetime.date | None = None) -> QuerySet:
-    """Annotate `current_stars`: the stars that may be shown on `day`, else None."""
-    day = day or today()
-    best = Certification.objects.valid_on(day).filter(product=OuterRef("pk")).order_by("-stars", "-decision_date")
-    return products.annotate(current_stars=Subquery(best.values("stars")[:1], output_field=IntegerField()))
+    """Annotate `current_stars`: the stars that may be shown on `day`, else None
+    (catalog.certification.shown_stars, the SQL of `displayable`)."""
+    return products.annotate(current_stars=certification.shown_stars(day or certification.today()))
 
 
 def with_price_range(products: QuerySet) -> QuerySet:

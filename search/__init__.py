@@ -6,13 +6,13 @@
     search.suggest("tra sh")
 
 Callers never import a backend. The embedded backend (the database plus an
-in-memory copy of its index, catalog/search/backends/embedded.py) is the
+in-memory copy of its index, search/backends/embedded.py) is the
 default and is always kept up to date, because it is also the fallback:
 when Elasticsearch is configured (ELASTICSEARCH_URL) but unreachable or
 slower than SEARCH_ES_TIMEOUT, search answers from the embedded index, logs
 it once, and leaves Elasticsearch alone for SEARCH_ES_RETRY_AFTER seconds.
 
-Keeping the index in sync is catalog/search/sync.py.
+Keeping the index in sync is search/sync.py.
 """
 import logging
 import threading

@@ -7,8 +7,8 @@ import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 import search as search_api
-from catalog.certification import today
-from catalog.models import Certification, ProductVariant
+from catalog import certification
+from catalog.models import ProductVariant
 from inventory import availability
 
 
@@ -29,10 +29,11 @@ def filter_products(
     """The catalogue filters of the API and the pages, applied in SQL.
 
     `groups` match any level of the classification (a group code matches
-    every product in its sub-groups and product sets). `stars` match only a
-    certificate valid on `day`, so an expired 4★ product is not a 4★ product.
+    every product in its sub-groups and product sets). `stars` match the stars
+    shown on `day` (catalog.certification.shown_stars), so an expired 4★
+    product is not a 4★ product.
     """
-    day = day or today()
+    day = day or certification.today()
     if certified_only:
         products = products.certified_on(day)
     if search and search.strip():
@@ -42,9 +43,7 @@ def filter_products(
             Q(group__code__in=groups) | Q(group__parent__code__in=groups) | Q(group__parent__parent__code__in=groups)
         )
     if stars:
-        products = products.filter(
-            Exists(Certification.objects.valid_on(day).filter(product=OuterRef("pk"), stars__in=stars))
-        )
+        products = products.alias(ocop_stars=certification.shown_stars(day)).filter(ocop_stars__in=stars)
     if districts:
         products = products.filter(Q(district__code__in=districts) | Q(producer__district__code__in=districts))
     if producers:

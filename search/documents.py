@@ -1,11 +1,13 @@
 """What the index knows about a product: one plain dict per product, built in
 a handful of queries for a whole batch, and used by both backends.
 
-Stars are stored with the dates of the certificate that carries them, and
-every search checks those dates against today, so a certificate that
-expires overnight stops counting before anything is re-indexed.
+Stars are stored with the days they are shown (`_certificate_window`, from
+catalog.certification.displayable), and every search checks those days
+against today, so a certificate that expires or whose revocation takes effect
+overnight stops counting before anything is re-indexed.
 """
 import datetime
+import itertools
 from collections import defaultdict
 
 from django.db.models import F, Sum
@@ -24,12 +26,26 @@ def _join(*parts) -> str:
 
 
 def _certificate_window(certs, day: datetime.date):
-    """The certificate whose stars count today, else the next one to come into force."""
-    current = certification.displayable(certs, day)
-    if current:
-        return current
-    upcoming = [c for c in certs if c.decision_date > day and c.valid_until >= day]
-    return min(upcoming, key=lambda c: c.decision_date, default=None)
+    """(stars, first day, last day): the run of days around `day` (else the next run to
+    come) on which `certification.displayable` shows the same stars; None if none is left.
+
+    What is shown can change only on the days `certification.change_days` names (a
+    decision, the day after the last valid day, a revocation taking effect), so the run
+    is found by asking `displayable` on those days. It ends the day before the stars change (a future revocation included),
+    so every search agrees with the rule on each day without re-indexing; the sweep
+    (search.sync.stale_ids) re-indexes a product once its run is over."""
+    one_day = datetime.timedelta(days=1)
+    changes = sorted(set().union(*map(certification.change_days, certs)))
+    runs: list[list] = []  # [stars, first day, last day], in order
+    for start, following in itertools.zip_longest(changes, changes[1:]):
+        shown = certification.displayable(certs, start)
+        stars = shown.stars if shown else None
+        if runs and runs[-1][0] == stars and runs[-1][2] == start - one_day:
+            runs[-1][2] = following - one_day if following else runs[-1][2]
+        elif stars is not None:
+            # Nothing is in force after the last change (every certificate has expired by then).
+            runs.append([stars, start, following - one_day if following else start])
+    return next((tuple(run) for run in runs if run[2] >= day), None)
 
 
 def build_documents(product_ids, day: datetime.date | None = None) -> list[dict]:
@@ -60,7 +76,7 @@ def build_documents(product_ids, day: datetime.date | None = None) -> list[dict]
     for row in rows:
         stock[row["variant__product_id"]][row["sales_point_id"]] = max(0, row["available"] or 0)
     certs = defaultdict(list)
-    for cert in Certification.objects.filter(product_id__in=ids, revoked_at__isnull=True, superseded_by__isnull=True):
+    for cert in Certification.objects.filter(product_id__in=ids):
         certs[cert.product_id].append(cert)
     groups = {g.pk: g for g in ProductGroup.objects.all()}
     return [_document(p, prices[p.pk], stock[p.pk], certs[p.pk], day, groups) for p in products]
@@ -81,7 +97,7 @@ def _document(p: Product, prices: list[int], stock: dict, certs: list, day, grou
                     producer.commune if producer else None, producer.former_commune if producer else None):
         if commune is not None:
             places.append(str(commune))
-    cert = _certificate_window(certs, day)
+    window = _certificate_window(certs, day)
     texts = {
         "name": p.name,
         "en": _join(p.name_en, p.keywords_en),
@@ -97,9 +113,9 @@ def _document(p: Product, prices: list[int], stock: dict, certs: list, day, grou
         "texts": texts,
         "words": {k: " ".join(words(v)) for k, v in texts.items()},
         "folded": {k: " ".join(fold(w) for w in words(v)) for k, v in texts.items()},
-        "stars": cert.stars if cert else None,
-        "certified_from": cert.decision_date.isoformat() if cert else None,
-        "certified_until": cert.valid_until.isoformat() if cert else None,
+        "stars": window[0] if window else None,
+        "certified_from": window[1].isoformat() if window else None,
+        "certified_until": window[2].isoformat() if window else None,
         "groups": [g.code for g in group_path],
         "group_label": [group_path[0].name, group_path[0].name_en or group_path[0].name] if group_path else ["", ""],
         "district": district.code if district else "",

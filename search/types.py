@@ -75,7 +75,7 @@ class IndexReport:
 
 @runtime_checkable
 class SearchBackend(Protocol):
-    """What a search backend does. Callers use `catalog.search`, never a backend."""
+    """What a search backend does. Callers use the `search` package, never a backend."""
 
     name: str
 

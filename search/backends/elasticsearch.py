@@ -3,7 +3,7 @@ the server's major version).
 
 - `ProductDocument`: Vietnamese text analysed as lowercase → asciifolding
   (which also maps đ→d; Python NFC-normalises first), with the synonyms of
-  catalog/search/synonyms.txt applied at search time by a synonym_graph
+  search/synonyms.txt applied at search time by a synonym_graph
   filter placed after the folding; every text field has an `exact`
   sub-field that keeps the accents, the name a search-as-you-type twin and
   a folded keyword for sorting; facets are keywords; stock per sales point
@@ -50,6 +50,7 @@ from elasticsearch.helpers import streaming_bulk
 from catalog import certification
 from catalog.models import Product
 from search import analysis
+from search.bands import band_key, band_label, price_bands
 from search.documents import build_documents
 from search.types import (
     Facet,
@@ -195,10 +196,8 @@ def facet_filters(request: SearchRequest, day: datetime.date) -> dict[str, dict]
 
 def _bucket_agg(name: str, day: datetime.date) -> dict:
     if name == "priceBand":
-        from search.facets import band_key
-
         ranges = []
-        for low, high in settings.SEARCH_PRICE_BANDS:
+        for low, high in price_bands():
             r = {"key": band_key(low, high)}
             if low is not None:
                 r["from"] = low
@@ -273,7 +272,6 @@ def parse_response(response: dict, request: SearchRequest, took_ms: float | None
 def labelled_facets(raw: dict[str, list[tuple[str, int]]]) -> list[Facet]:
     """Bucket keys -> the same facet values and labels the embedded backend gives."""
     from catalog.models import Producer, ProductGroup
-    from search.facets import band_key, band_label
     from shop.errors import pick
     from shop.graphql.core import global_id
     from shop.models import District, SalesPoint
@@ -287,7 +285,7 @@ def labelled_facets(raw: dict[str, list[tuple[str, int]]]) -> list[Facet]:
     producers = {str(p.pk): p.name for p in Producer.objects.filter(pk__in=producer_ids)}
     point_ids = [int(k) for k in keys("salesPoint") if k.isdigit()]
     points = {str(p.pk): pick(p.name, p.name_en or p.name) for p in SalesPoint.objects.filter(pk__in=point_ids)}
-    bands = {band_key(lo, hi): band_label(lo, hi) for lo, hi in settings.SEARCH_PRICE_BANDS}
+    bands = {band_key(lo, hi): band_label(lo, hi) for lo, hi in price_bands()}
     stars = dict(raw.get("stars", []))
     return [
         Facet("group", [FacetValue(k, groups[k], n) for k, n in raw.get("group", []) if k in groups]),

@@ -8,8 +8,8 @@ Where the work happens:
   was 20-60 ms slower on broad words (migration 0006 dropped it);
 - this process checks accents where the query asks for them, applies the
   filters and counts the facets as set operations, and ranks the hits
-  (catalog/search/ranking.py), from an in-memory copy of `SearchEntry`
-  (catalog/search/memory.py) that is reloaded when the index's generation
+  (search/ranking.py), from an in-memory copy of `SearchEntry`
+  (search/memory.py) that is reloaded when the index's generation
   token changes (one tiny query per search tells).
 """
 import threading
