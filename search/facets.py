@@ -1,5 +1,5 @@
 """Filters and disjunctive facet counts of the embedded backend, as set
-operations over the in-memory copy (catalog/search/memory.py).
+operations over the in-memory copy (search/memory.py).
 
 Lists are OR within a filter, AND across filters. Each facet counts the
 products that pass every *other* filter, so choosing 4★ leaves the 3★ count.
@@ -9,33 +9,12 @@ import functools
 import heapq
 from collections import Counter
 
-from django.conf import settings
-from django.utils import translation
-
-from search.memory import MemoryIndex, band_key
+from search.bands import band_key, band_label, price_bands
+from search.memory import MemoryIndex
 from search.types import Facet, FacetValue, SearchFilters
 from shop.errors import pick
-from shop.money import format_vnd
 
 FACET_VALUES = 50  # producers: the most frequent this many (the other facets are short lists)
-
-
-def price_bands():
-    return list(settings.SEARCH_PRICE_BANDS)
-
-
-@functools.lru_cache(maxsize=64)
-def _band_label(low, high, language) -> str:
-    with translation.override(language):
-        if low is None:
-            return pick(f"Dưới {format_vnd(high)}", f"Under {format_vnd(high)}")
-        if high is None:
-            return pick(f"Từ {format_vnd(low)}", f"{format_vnd(low)} and up")
-        return f"{format_vnd(low)} – {format_vnd(high)}"
-
-
-def band_label(low, high) -> str:
-    return _band_label(low, high, (translation.get_language() or "vi")[:2])
 
 
 def _any_of(masks: dict, keys) -> int:

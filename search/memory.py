@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from itertools import compress
 
 from search import analysis
+from search.bands import band_key, price_in_band
 from search.documents import FIELDS
 from shop.text import fold
 
@@ -61,10 +62,6 @@ def _date(value):
     return datetime.date.fromisoformat(value) if value else None
 
 
-def band_key(low, high) -> str:
-    return f"{low or 0}-{high or ''}"
-
-
 class MemoryIndex:
     def __init__(self, generation: str, rows, bands, sales_points: dict[int, tuple[str, str]]):
         """`rows`: (product id, SearchEntry.data) pairs; `bands`: the price bands (low, high);
@@ -103,7 +100,7 @@ class MemoryIndex:
             own = data.get("prices") or ()
             prices.extend((p, pk) for p in own)
             for lo, hi in bands:
-                if any((lo is None or p >= lo) and (hi is None or p < hi) for p in own):
+                if any(price_in_band(p, lo, hi) for p in own):
                     in_band[band_key(lo, hi)].add(pk)
             start, end = _date(data.get("certified_from")), _date(data.get("certified_until"))
             if data.get("stars") and start and end:

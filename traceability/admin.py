@@ -1,13 +1,15 @@
 import io
+import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 
 from shop.errors import ShopError
-from traceability import codes, labels, services, vocabulary
+from traceability import labels, services, vocabulary
 from traceability.models import Batch, ItemSerial, ProblemReport, ProducerMembership, Scan, TraceEvent
 from traceability.permissions import managed_producer_ids
 
@@ -41,15 +43,36 @@ class TraceEventInline(admin.TabularInline):
 
 
 class BatchForm(forms.ModelForm):
+    """The rules are services.check_batch's, the same as batchCreate's (permission included);
+    its errors are shown on the field they name. `user` is set by BatchAdmin.get_form."""
+
+    user = AnonymousUser()  # never None: that is the system itself, which skips the permission check
+
     class Meta:
         model = Batch
         fields = "__all__"
 
-    def clean_lot_code(self):
+    def clean(self):
+        data = super().clean()
+        if any(data.get(name) is None for name in ("variant", "lot_code", "production_date", "quantity")):
+            return data  # a required field is missing: the form says so already
         try:
-            return codes.normalize_lot_code(self.cleaned_data["lot_code"])
-        except ValidationError as exc:
-            raise ValidationError(exc.messages) from exc
+            checked = services.check_batch(
+                variant=data["variant"], lot_code=data["lot_code"], production_date=data["production_date"],
+                quantity=data["quantity"], expiry_date=data.get("expiry_date"),
+                quality_documents=data.get("quality_documents"), by=self.user, batch=self.instance,
+            )
+        except ShopError as exc:
+            self.add_error(_form_field(exc.field, self.fields), exc.message)
+            return data
+        data.update(checked)
+        return data
+
+
+def _form_field(api_field: str | None, fields) -> str | None:
+    """The form field of a service error's API field (`lotCode` -> `lot_code`); None: the whole form."""
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", api_field or "").lower()
+    return name if name in fields else None
 
 
 def _pdf_response(label_list, filename) -> HttpResponse:
@@ -80,14 +103,25 @@ class BatchAdmin(admin.ModelAdmin):
         managed = managed_producer_ids(request.user)
         return qs if managed is None else qs.filter(variant__product__producer_id__in=managed)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
     def save_model(self, request, obj, form, change):
-        if not obj.short_code:
-            obj.short_code = codes.new_lot_short_code()
-        if not obj.created_by_id and request.user.is_authenticated:
-            obj.created_by = request.user
-        if change and obj.status == Batch.Status.ACTIVE:
-            obj.recall_reason = ""  # the reason is written by the Recall action
-        super().save_model(request, obj, form, change)
+        """Through the services, as batchCreate: the form's clean() ran the same checks."""
+        if change:
+            services.save_batch(batch=obj, by=request.user)
+            return
+        created = services.create_batch(
+            variant=obj.variant, lot_code=obj.lot_code, production_date=obj.production_date,
+            expiry_date=obj.expiry_date, quantity=obj.quantity, origin_commune=obj.origin_commune,
+            raw_materials=obj.raw_materials, raw_materials_en=obj.raw_materials_en,
+            quality_documents=obj.quality_documents, by=request.user,
+        )
+        # The inline formsets hold `obj`: it becomes the lot the service made.
+        for field in Batch._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(created, field.attname))
+        obj._state.adding, obj._state.db = False, created._state.db
 
     @admin.action(description="In tem cấp lô (A4, PDF)")
     def print_lot_labels(self, request, queryset):

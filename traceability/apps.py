@@ -6,6 +6,8 @@ class TraceabilityConfig(AppConfig):
     name = "traceability"
 
     def ready(self):
+        # Imported here, not at the top: apps.py is loaded while the app registry is
+        # being filled, and these modules import models, which only ready() may.
         from catalog.demo.signals import demo_loaded
         from shop import generation
         from traceability import demo, lotcache

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -218,9 +220,6 @@ def render_to_storage(batch, path: str, *, minted_at: datetime.datetime | None =
     services.mint_serials), or `copies` lot-level labels, saved at `path` in the
     media storage; for large runs in the background (traceability.tasks.render_labels).
     Idempotent: a PDF already at `path` is kept."""
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
     if default_storage.exists(path):
         return path
     if minted_at is None:

@@ -3,21 +3,15 @@
 Valid against GS1's resolver linkset schema: link relations are full
 `https://gs1.org/voc/…` URIs, each link has `href` and `title`.
 """
-from django.conf import settings
-
 from catalog import certification
+from traceability import links
 
 GS1 = "https://gs1.org/voc/"
 CONTENT_TYPE = "application/linkset+json"
 
 
-def product_urls(product) -> dict[str, str]:
-    base = settings.SITE_URL.rstrip("/")
-    return {"vi": f"{base}/san-pham/{product.slug}/", "en": f"{base}/en/products/{product.slug}/"}
-
-
 def _pip(product) -> list[dict]:
-    urls = product_urls(product)
+    urls = links.product_page_urls(product)
     return [
         {"href": urls["vi"], "title": product.name, "type": "text/html", "hreflang": ["vi"]},
         {"href": urls["en"], "title": product.name_en or product.name, "type": "text/html", "hreflang": ["en"]},
@@ -29,7 +23,7 @@ def _certification(product) -> list[dict]:
     if cert is None:  # the OCOP mark is shown only while a certificate is valid
         return []
     return [{
-        "href": product_urls(product)["vi"] + "#ocop",
+        "href": links.certificate_url(product, "vi", absolute=True),
         "title": f"OCOP {cert.stars}★ — {cert.decision_number}, hiệu lực đến {cert.valid_until:%d/%m/%Y}",
         "type": "text/html",
         "hreflang": ["vi"],

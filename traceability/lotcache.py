@@ -26,7 +26,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 
+from catalog.models import Certification, Producer, Product, ProductImage, ProductVariant
 from traceability import shared
+from traceability.models import Batch, TraceEvent
 
 logger = logging.getLogger(__name__)
 
@@ -139,9 +141,6 @@ def _changed(sender, **kwargs) -> None:
 
 def connect() -> None:
     """Called once from the app's ready()."""
-    from catalog.models import Certification, Producer, Product, ProductImage, ProductVariant
-    from traceability.models import Batch, TraceEvent
-
     for model in (Batch, TraceEvent, ProductVariant, Product, Producer, ProductImage, Certification):
         uid = f"trace-lots-{model._meta.label_lower}"
         post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}-save")

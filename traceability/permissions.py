@@ -3,6 +3,7 @@
 "province") and superusers. Sales-point clerks may not."""
 from shop.errors import ShopError
 from shop.models import StaffAssignment
+from traceability.errors import TraceabilityErrorCode
 
 
 def is_province_staff(user) -> bool:
@@ -34,13 +35,13 @@ def require_manager(user, producer_id: int | None) -> None:
         return
     if not getattr(user, "is_authenticated", False):
         raise ShopError(
-            "login_required",
+            TraceabilityErrorCode.LOGIN_REQUIRED,
             "Hãy đăng nhập bằng tài khoản của chủ thể OCOP hoặc của tỉnh.",
             "Sign in with a producer's or the province's account.",
         )
     if not can_manage(user, producer_id):
         raise ShopError(
-            "forbidden",
+            TraceabilityErrorCode.FORBIDDEN,
             "Tài khoản này không quản lý lô hàng của chủ thể này; hãy nhờ chủ thể hoặc quản trị tỉnh.",
             "This account does not manage this producer's lots; ask the producer or the province's admin.",
         )

@@ -16,13 +16,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from catalog.errors import CatalogErrorCode
 from catalog.gtin import validate_gtin
 from catalog.models import Product, ProductVariant
 from inventory import holds
-from shop.errors import ShopError
+from shop.errors import CommonErrorCode, ShopError
 from shop.text import clean_text
 from traceability import codes, lotcache, scans, tally, vocabulary
 from traceability.codes import Kind
+from traceability.errors import TraceabilityErrorCode
 from traceability.models import Batch, ItemSerial, ProblemReport, TraceEvent
 from traceability.permissions import require_manager
 from traceability.verdicts import Facts, Verdict, decide, lot_ladder
@@ -55,7 +57,7 @@ def find_variant(*, variant_id: int | None = None, gtin: str | None = None, sku:
             gtin = validate_gtin(gtin)
         except ValidationError as exc:
             raise ShopError(
-                exc.code or "gtin", exc.messages[0],
+                CatalogErrorCode(exc.code), exc.messages[0],
                 "The GTIN is not valid (8, 12, 13 or 14 digits with a correct GS1 check digit); check the barcode.",
                 field="gtin",
             ) from exc
@@ -68,7 +70,7 @@ def find_variant(*, variant_id: int | None = None, gtin: str | None = None, sku:
         variant = None
     if variant is None:
         raise ShopError(
-            "variant_not_found", "Không tìm thấy quy cách sản phẩm này; hãy kiểm tra mã.",
+            CommonErrorCode.VARIANT_NOT_FOUND, "Không tìm thấy quy cách sản phẩm này; hãy kiểm tra mã.",
             "No product variant matches; check the ID, GTIN or SKU.", field="variantId",
         )
     return variant
@@ -82,10 +84,10 @@ def find_batch(lot_code: str, *, gtin: str | None = None, sku: str | None = None
         batches = batches.filter(variant=find_variant(gtin=gtin, sku=sku))
     found = list(batches[:2])
     if not found:
-        raise ShopError("batch_not_found", f"Không có lô {lot_code}.", f"There is no lot {lot_code}.", field="batch")
+        raise ShopError(TraceabilityErrorCode.BATCH_NOT_FOUND, f"Không có lô {lot_code}.", f"There is no lot {lot_code}.", field="batch")
     if len(found) > 1:
         raise ShopError(
-            "batch_ambiguous", f"Nhiều sản phẩm có lô {lot_code}; hãy cho thêm GTIN hoặc SKU.",
+            TraceabilityErrorCode.BATCH_AMBIGUOUS, f"Nhiều sản phẩm có lô {lot_code}; hãy cho thêm GTIN hoặc SKU.",
             f"Several products have a lot {lot_code}; give the GTIN or SKU too.", field="batch",
         )
     return found[0]
@@ -100,7 +102,7 @@ def _clean_documents(documents) -> list[dict]:
         url = str((doc.get("url") if isinstance(doc, dict) else "") or "").strip()[:500]
         if url and not url.startswith(("https://", "http://")):
             raise ShopError(
-                "document_url", "Đường dẫn hồ sơ chất lượng phải bắt đầu bằng https://.",
+                TraceabilityErrorCode.INVALID_DOCUMENT_URL, "Đường dẫn hồ sơ chất lượng phải bắt đầu bằng https://.",
                 "A quality document link must start with https://.", field="qualityDocuments",
             )
         if title:
@@ -108,42 +110,73 @@ def _clean_documents(documents) -> list[dict]:
     return cleaned
 
 
-@transaction.atomic
-def create_batch(*, variant: ProductVariant, lot_code: str, production_date: datetime.date, quantity: int,
-                 expiry_date: datetime.date | None = None, origin_commune=None, raw_materials: str = "",
-                 raw_materials_en: str = "", quality_documents=None, by=None) -> Batch:
+def check_batch(*, variant: ProductVariant, lot_code: str, production_date: datetime.date, quantity: int,
+                expiry_date: datetime.date | None = None, quality_documents=None, by=None,
+                batch: Batch | None = None) -> dict:
+    """The rules a lot meets, wherever it is written (batchCreate, the admin's form): `by` may
+    manage the variant's producer, the lot code is well formed and new for the variant, the
+    quantity and dates make sense, document links are web links. Raises ShopError; returns
+    the cleaned `lot_code` and `quality_documents`. `batch`: the lot being edited (its own
+    code is no clash)."""
     require_manager(by, variant.product.producer_id)
     try:
         lot_code = codes.normalize_lot_code(lot_code)
     except ValidationError as exc:
         raise ShopError(
-            "lot_code", exc.messages[0],
+            TraceabilityErrorCode.INVALID_LOT_CODE, exc.messages[0],
             "A lot code has unaccented letters, digits and dashes only, at most 20 characters.", field="lotCode",
         ) from exc
     if variant.gtin:
         validate_gtin(variant.gtin)  # a stored GTIN is valid; anything else is a bug to surface
     if quantity is None or quantity < 1:
-        raise ShopError("quantity", "Số lượng của lô phải ít nhất là 1.", "A lot's quantity must be at least 1.",
+        raise ShopError(TraceabilityErrorCode.INVALID_QUANTITY, "Số lượng của lô phải ít nhất là 1.", "A lot's quantity must be at least 1.",
                         field="quantity")
     if production_date > timezone.localdate() + datetime.timedelta(days=1):
-        raise ShopError("production_date", "Ngày sản xuất không thể ở tương lai.",
+        raise ShopError(TraceabilityErrorCode.INVALID_PRODUCTION_DATE, "Ngày sản xuất không thể ở tương lai.",
                         "The production date cannot be in the future.", field="productionDate")
     if expiry_date and expiry_date < production_date:
-        raise ShopError("expiry_date", "Hạn sử dụng phải sau ngày sản xuất.",
+        raise ShopError(TraceabilityErrorCode.INVALID_EXPIRY_DATE, "Hạn sử dụng phải sau ngày sản xuất.",
                         "The expiry date must be after the production date.", field="expiryDate")
-    if Batch.objects.filter(variant=variant, lot_code=lot_code).exists():
-        raise ShopError("lot_exists", f"Quy cách này đã có lô {lot_code}; hãy dùng số lô khác.",
+    clashes = Batch.objects.filter(variant=variant, lot_code=lot_code)
+    if batch is not None and batch.pk:
+        clashes = clashes.exclude(pk=batch.pk)
+    if clashes.exists():
+        raise ShopError(TraceabilityErrorCode.LOT_EXISTS, f"Quy cách này đã có lô {lot_code}; hãy dùng số lô khác.",
                         f"This variant already has a lot {lot_code}; use another lot code.", field="lotCode")
+    return {"lot_code": lot_code, "quality_documents": _clean_documents(quality_documents)}
+
+
+@transaction.atomic
+def create_batch(*, variant: ProductVariant, lot_code: str, production_date: datetime.date, quantity: int,
+                 expiry_date: datetime.date | None = None, origin_commune=None, raw_materials: str = "",
+                 raw_materials_en: str = "", quality_documents=None, by=None) -> Batch:
+    checked = check_batch(variant=variant, lot_code=lot_code, production_date=production_date, quantity=quantity,
+                          expiry_date=expiry_date, quality_documents=quality_documents, by=by)
     batch = Batch(
-        variant=variant, lot_code=lot_code, production_date=production_date, expiry_date=expiry_date,
+        variant=variant, lot_code=checked["lot_code"], production_date=production_date, expiry_date=expiry_date,
         quantity=quantity, origin_commune=origin_commune, raw_materials=raw_materials.strip(),
-        raw_materials_en=raw_materials_en.strip(), quality_documents=_clean_documents(quality_documents),
+        raw_materials_en=raw_materials_en.strip(), quality_documents=checked["quality_documents"],
         created_by=by if getattr(by, "pk", None) else None,
     )
     for _ in range(20):  # 2^25 short codes: a clash is rare, a retry settles it
         batch.short_code = codes.new_lot_short_code()
         if not Batch.objects.filter(short_code=batch.short_code).exists():
             break
+    batch.save()
+    return batch
+
+
+@transaction.atomic
+def save_batch(*, batch: Batch, by=None) -> Batch:
+    """A lot edited in place (the admin's change form), under create_batch's rules. An active
+    lot keeps no recall reason: the Recall action (recall_batch) writes it."""
+    checked = check_batch(variant=batch.variant, lot_code=batch.lot_code, production_date=batch.production_date,
+                          quantity=batch.quantity, expiry_date=batch.expiry_date,
+                          quality_documents=batch.quality_documents, by=by, batch=batch)
+    batch.lot_code, batch.quality_documents = checked["lot_code"], checked["quality_documents"]
+    batch.raw_materials, batch.raw_materials_en = batch.raw_materials.strip(), batch.raw_materials_en.strip()
+    if batch.status == Batch.Status.ACTIVE:
+        batch.recall_reason = ""
     batch.save()
     return batch
 
@@ -156,21 +189,21 @@ def add_event(*, batch: Batch, biz_step: str, event_time: datetime.datetime, des
     step = vocabulary.biz_step_value(biz_step)
     if step is None:
         raise ShopError(
-            "biz_step", "Bước nghiệp vụ không hợp lệ; dùng một bước CBV (vd. packing, shipping) hoặc harvesting.",
+            TraceabilityErrorCode.INVALID_BIZ_STEP, "Bước nghiệp vụ không hợp lệ; dùng một bước CBV (vd. packing, shipping) hoặc harvesting.",
             "Unknown business step; use a CBV step (e.g. packing, shipping) or harvesting.", field="bizStep",
         )
     disposition_value = vocabulary.disposition_value(disposition)
     if disposition_value is None:
-        raise ShopError("disposition", "Tình trạng không thuộc bộ từ vựng CBV.",
+        raise ShopError(TraceabilityErrorCode.INVALID_DISPOSITION, "Tình trạng không thuộc bộ từ vựng CBV.",
                         "The disposition is not a CBV disposition.", field="disposition")
     if event_time is None or timezone.is_naive(event_time):
-        raise ShopError("event_time", "Thời điểm cần có múi giờ (vd. 2026-03-01T08:00:00+07:00).",
+        raise ShopError(TraceabilityErrorCode.INVALID_EVENT_TIME, "Thời điểm cần có múi giờ (vd. 2026-03-01T08:00:00+07:00).",
                         "The event time needs a time-zone offset (e.g. 2026-03-01T08:00:00+07:00).", field="eventTime")
     if event_time > timezone.now() + datetime.timedelta(minutes=10):
-        raise ShopError("event_time", "Thời điểm của sự kiện không thể ở tương lai.",
+        raise ShopError(TraceabilityErrorCode.INVALID_EVENT_TIME, "Thời điểm của sự kiện không thể ở tương lai.",
                         "An event cannot happen in the future.", field="eventTime")
     if uom and not (2 <= len(uom) <= 3 and uom.isalnum() and uom.upper() == uom):
-        raise ShopError("uom", "Đơn vị theo mã UN/CEFACT, vd. KGM, LTR, H87.",
+        raise ShopError(TraceabilityErrorCode.INVALID_UOM, "Đơn vị theo mã UN/CEFACT, vd. KGM, LTR, H87.",
                         "Units are UN/CEFACT codes such as KGM, LTR, H87.", field="uom")
     offset = event_time.utcoffset() or datetime.timedelta(0)
     minutes = int(offset.total_seconds() // 60)
@@ -192,11 +225,11 @@ def recall_batch(*, batch: Batch, reason: str, by=None, now: datetime.datetime |
     require_manager(by, batch.variant.product.producer_id)
     reason = (reason or "").strip()
     if len(reason) < 5:
-        raise ShopError("reason", "Hãy ghi rõ lý do thu hồi (ít nhất 5 ký tự): người mua sẽ đọc nó.",
+        raise ShopError(TraceabilityErrorCode.REASON_REQUIRED, "Hãy ghi rõ lý do thu hồi (ít nhất 5 ký tự): người mua sẽ đọc nó.",
                         "State the reason for the recall (at least 5 characters): buyers will read it.", field="reason")
     batch = Batch.objects.select_for_update(of=("self",)).select_related(*BATCH_RELATED).get(pk=batch.pk)
     if batch.is_recalled:
-        raise ShopError("already_recalled", "Lô này đã bị thu hồi.", "This lot is already recalled.", field="batchId")
+        raise ShopError(TraceabilityErrorCode.ALREADY_RECALLED, "Lô này đã bị thu hồi.", "This lot is already recalled.", field="batchId")
     now = now or timezone.now()
     batch.status, batch.recalled_at, batch.recall_reason = Batch.Status.RECALLED, now, reason[:500]
     batch.save(update_fields=["status", "recalled_at", "recall_reason"])
@@ -218,10 +251,10 @@ def mint_serials(*, batch: Batch, count: int, by=None) -> list[str]:
     """`count` new signed serials for a lot, in bulk (100,000 take seconds)."""
     require_manager(by, batch.variant.product.producer_id)
     if not 1 <= count <= MAX_MINT:
-        raise ShopError("count", f"Số mã cần tạo phải từ 1 đến {MAX_MINT:,}.",
+        raise ShopError(TraceabilityErrorCode.INVALID_COUNT, f"Số mã cần tạo phải từ 1 đến {MAX_MINT:,}.",
                         f"The number of codes must be between 1 and {MAX_MINT:,}.", field="count")
     if batch.is_recalled:
-        raise ShopError("recalled", "Lô đã bị thu hồi: không in thêm tem.", "The lot is recalled: no new labels.",
+        raise ShopError(TraceabilityErrorCode.BATCH_RECALLED, "Lô đã bị thu hồi: không in thêm tem.", "The lot is recalled: no new labels.",
                         field="batch")
     table = ItemSerial._meta.db_table
     sql = f'INSERT INTO "{table}" ("batch_id", "serial", "created_at") VALUES (?, ?, ?)'
@@ -246,7 +279,7 @@ def mint_serials(*, batch: Batch, count: int, by=None) -> list[str]:
             return serials
         except IntegrityError:  # a 50-bit clash with an existing serial: draw again
             logger.warning("serial clash while minting for lot %s; retrying", batch.pk)
-    raise ShopError("mint_failed", "Không tạo được mã; hãy thử lại.", "Could not mint codes; try again.")
+    raise ShopError(TraceabilityErrorCode.MINT_FAILED, "Không tạo được mã; hãy thử lại.", "Could not mint codes; try again.")
 
 
 # -- resolving a code ---------------------------------------------------------------------
@@ -356,14 +389,14 @@ def report_problem(*, code: str, kind: str, message: str, contact: str = "", cli
     # No control or bidi characters (a NUL is a DataError on PostgreSQL); the message keeps its lines.
     message = clean_text(message, multiline=True)
     if len(message) < 5:
-        raise ShopError("message", "Hãy mô tả vấn đề (ít nhất 5 ký tự).", "Describe the problem (at least 5 characters).",
+        raise ShopError(TraceabilityErrorCode.MESSAGE_REQUIRED, "Hãy mô tả vấn đề (ít nhất 5 ký tự).", "Describe the problem (at least 5 characters).",
                         field="message")
     if kind not in ProblemReport.Kind.values:
         kind = ProblemReport.Kind.OTHER
     since = timezone.now() - datetime.timedelta(days=1)
     if ProblemReport.objects.filter(client_hash=client, created_at__gte=since).count() >= \
             settings.TRACE_REPORTS_PER_CLIENT_PER_DAY:
-        raise ShopError("too_many_reports", "Bạn đã gửi nhiều phản ánh hôm nay; hãy gọi điện cho trung tâm OCOP.",
+        raise ShopError(TraceabilityErrorCode.TOO_MANY_REPORTS, "Bạn đã gửi nhiều phản ánh hôm nay; hãy gọi điện cho trung tâm OCOP.",
                         "You have sent many reports today; please call the OCOP centre.")
     parsed = codes.parse(code)
     batch = _lookup(parsed).batch if parsed.kind != Kind.INVALID else None

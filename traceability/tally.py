@@ -24,7 +24,7 @@ reads the counters back. Against the exact path this gives up:
   last quarter second; a normal stop sends them (atexit).
 
 The log in the database stays exact: the flush merges a visitor's repeats into
-one row (scans.write). With Redis failing, the queue goes to the database at
+one row (scanwrite.write). With Redis failing, the queue goes to the database at
 once and scans take the database path until Redis is back.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from django.conf import settings
 from django.db import connection
 
-from traceability import scans, shared
+from traceability import scans, scanwrite, shared
 from traceability.verdicts import Ladder
 
 logger = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def enabled() -> bool:
     return settings.TRACE_SCAN_BATCH_SECONDS > 0 and scans.buffer() is not None
 
 
-def scan(pending: scans.PendingScan, ladder: Ladder) -> scans.LotScan | None:
+def scan(pending: scanwrite.PendingScan, ladder: Ladder) -> scans.LotScan | None:
     """Count and queue a lot-level code's scan; its verdict is picked off `ladder`.
     None when Redis is not there or failing: the caller takes another path."""
     if not enabled():
@@ -186,10 +186,10 @@ def send() -> int:
                 raise shared.Error("Redis is marked down")
             pipe = redis.pipeline(transaction=False)
             if batch:
-                keys = [scans.BUFFER_KEY, scans.FLUSH_PENDING_KEY, *itertools.chain.from_iterable(v[:2] for v in visits)]
+                keys = [scanwrite.BUFFER_KEY, scanwrite.FLUSH_PENDING_KEY, *itertools.chain.from_iterable(v[:2] for v in visits)]
                 args = [settings.TRACE_SCAN_REPEAT_MINUTES * 60, scans.COUNTER_SECONDS, scans.FLUSH_PENDING_SECONDS,
                         len(visits), *itertools.chain.from_iterable(v[2:] for v in visits), *batch]
-                scans.script(redis, _SEND)(keys=keys, args=args, client=pipe)
+                scanwrite.script(redis, _SEND)(keys=keys, args=args, client=pipe)
             for batch_id in sent:
                 pipe.hmget(scans.counter_key(batch_id), "n", "first", "seeded")
             answers = pipe.execute()
@@ -219,7 +219,7 @@ def _fall_back(batch: list[str]) -> None:
     if not batch:
         return
     try:
-        scans.write(scans.decode(batch))
+        scanwrite.write(scanwrite.decode(batch))
     except Exception:  # noqa: BLE001 - the page never waits on this; the log says what was lost
         logger.exception("could not log %d scans (Redis and the database both failed)", len(batch))
     finally:

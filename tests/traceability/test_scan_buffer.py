@@ -19,7 +19,7 @@ from django.db import OperationalError
 from django.utils.html import escape
 
 from catalog import certification
-from traceability import codes, lotcache, scans, services, shared, tally, views
+from traceability import codes, lotcache, scans, scanwrite, services, shared, tally, tasks, views
 from traceability.models import Batch, Scan
 from traceability.texts import VERDICT_TEXT
 
@@ -150,12 +150,27 @@ def test_the_flush_keeps_the_caps_of_the_inline_log(client, lot, fast_path, sett
 def test_a_failed_flush_loses_nothing(client, lot, fast_path):
     for i in range(10):
         client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR=f"192.0.2.{i + 1}")
-    with mock.patch.object(scans, "_insert", side_effect=OperationalError("server closed the connection")):
+    with mock.patch.object(scanwrite, "_insert", side_effect=OperationalError("server closed the connection")):
         with pytest.raises(OperationalError):
             flush()
     assert fast_path.llen(scans.BUFFER_KEY) == 10 and not Scan.objects.exists()
     assert flush() == 10  # the retry (the lock was released)
     assert Scan.objects.count() == 10
+
+
+def test_a_backlog_longer_than_one_flush_goes_on_in_another(client, lot, fast_path, monkeypatch):
+    for i in range(3):
+        client.get(path_of(codes.link_for_batch(lot)), REMOTE_ADDR=f"192.0.2.{i + 1}")
+    sent()
+    monkeypatch.setattr(scanwrite, "FLUSH_TIME_BUDGET", 0)  # the run's time is up before its first chunk
+    with mock.patch.object(tasks, "enqueue_later") as later:
+        assert tasks.flush_scans() == 0
+    later.assert_called_once_with(tasks.flush_scans, 0)
+    assert fast_path.llen(scans.BUFFER_KEY) == 3
+    monkeypatch.setattr(scanwrite, "FLUSH_TIME_BUDGET", 60)
+    with mock.patch.object(tasks, "enqueue_later") as later:
+        assert tasks.flush_scans() == 3
+    assert not later.called and Scan.objects.count() == 3
 
 
 def test_the_first_buffered_scan_schedules_its_flush(client, lot, fast_path, django_capture_on_commit_callbacks):

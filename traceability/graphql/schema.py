@@ -3,14 +3,21 @@ and the producer / province staff mutations. Resolvers are thin: the rules
 are in traceability.services."""
 import graphene
 
-from shop.errors import ShopError
-from shop.graphql.core import Error, decode_id, errors_from
+from catalog.errors import CatalogErrorCode
+from shop.errors import CommonErrorCode, ShopError
+from shop.graphql.core import decode_id, error_list, error_type, errors_from
 from shop.models import Commune, SalesPoint
 from traceability import scans, services
+from traceability.errors import TraceabilityErrorCode
 from traceability.graphql.types import BatchType, TraceEventType, TraceResult, add_batches_to_product
 from traceability.models import Batch
 
 add_batches_to_product()
+
+TraceabilityError = error_type(
+    "TraceabilityError", TraceabilityErrorCode, CatalogErrorCode,
+    description="An error of a lot, trace event or recall mutation (GTIN errors included).",
+)
 
 
 class QualityDocumentInput(graphene.InputObjectType):
@@ -56,7 +63,7 @@ def _commune(slug, field):
         return None
     commune = Commune.objects.filter(slug=slug).first()
     if commune is None:
-        raise ShopError("commune_not_found", f"Không có xã có mã {slug}.", f"There is no commune {slug}.", field=field)
+        raise ShopError(CommonErrorCode.COMMUNE_NOT_FOUND, f"Không có xã có mã {slug}.", f"There is no commune {slug}.", field=field)
     return commune
 
 
@@ -64,7 +71,7 @@ def _batch(batch_id) -> Batch:
     pk = decode_id(batch_id, "Batch", "batchId")
     batch = Batch.objects.select_related("variant__product").filter(pk=pk).first()
     if batch is None:
-        raise ShopError("batch_not_found", "Không tìm thấy lô hàng.", "No such lot.", field="batchId")
+        raise ShopError(TraceabilityErrorCode.BATCH_NOT_FOUND, "Không tìm thấy lô hàng.", "No such lot.", field="batchId")
     return batch
 
 
@@ -73,7 +80,7 @@ class BatchCreate(graphene.Mutation):
         input = BatchInput(required=True)
 
     batch = graphene.Field(BatchType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(TraceabilityError)
 
     @staticmethod
     def mutate(root, info, input):
@@ -88,7 +95,7 @@ class BatchCreate(graphene.Mutation):
                 quality_documents=[dict(d) for d in input.get("quality_documents") or []], by=_user(info),
             )
         except ShopError as exc:
-            return BatchCreate(batch=None, errors=errors_from(exc))
+            return BatchCreate(batch=None, errors=errors_from(exc, TraceabilityError))
         return BatchCreate(batch=batch, errors=[])
 
 
@@ -99,7 +106,7 @@ class TraceEventAdd(graphene.Mutation):
 
     event = graphene.Field(TraceEventType)
     batch = graphene.Field(BatchType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(TraceabilityError)
 
     @staticmethod
     def mutate(root, info, batch_id, input):
@@ -109,7 +116,7 @@ class TraceEventAdd(graphene.Mutation):
             if input.get("sales_point_id"):
                 point = SalesPoint.objects.filter(pk=decode_id(input.sales_point_id, "SalesPoint", "salesPointId")).first()
                 if point is None:
-                    raise ShopError("sales_point_not_found", "Không có điểm bán này.", "No such sales point.",
+                    raise ShopError(CommonErrorCode.SALES_POINT_NOT_FOUND, "Không có điểm bán này.", "No such sales point.",
                                     field="salesPointId")
             event = services.add_event(
                 batch=batch, biz_step=input.biz_step, event_time=input.event_time,
@@ -119,7 +126,7 @@ class TraceEventAdd(graphene.Mutation):
                 quantity=input.get("quantity"), uom=input.get("uom") or "", by=_user(info),
             )
         except ShopError as exc:
-            return TraceEventAdd(event=None, batch=None, errors=errors_from(exc))
+            return TraceEventAdd(event=None, batch=None, errors=errors_from(exc, TraceabilityError))
         return TraceEventAdd(event=event, batch=batch, errors=[])
 
 
@@ -129,14 +136,14 @@ class BatchRecall(graphene.Mutation):
         reason = graphene.String(required=True)
 
     batch = graphene.Field(BatchType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(TraceabilityError)
 
     @staticmethod
     def mutate(root, info, batch_id, reason):
         try:
             batch = services.recall_batch(batch=_batch(batch_id), reason=reason, by=_user(info))
         except ShopError as exc:
-            return BatchRecall(batch=None, errors=errors_from(exc))
+            return BatchRecall(batch=None, errors=errors_from(exc, TraceabilityError))
         return BatchRecall(batch=batch, errors=[])
 
 

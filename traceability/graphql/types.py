@@ -2,8 +2,9 @@ import graphene
 
 from catalog.graphql.types import ProductType, VariantType
 from shop.errors import pick
+from shop.graphql.core import page_size
 from traceability import codes, vocabulary
-from traceability.graphql.loaders import EventsByBatch
+from traceability.graphql.loaders import BatchesByProduct, EventsByBatch
 from traceability.models import Batch
 from traceability.texts import VERDICT_TEXT
 from traceability.verdicts import Verdict
@@ -144,9 +145,6 @@ class TraceResult(graphene.ObjectType):
 
 
 def resolve_product_batches(product, info, first=None):
-    from shop.graphql.core import page_size
-    from traceability.graphql.loaders import BatchesByProduct
-
     return BatchesByProduct.of(info.context).load(product.pk)[: page_size(first, default=10)]
 
 
