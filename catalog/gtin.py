@@ -1,6 +1,8 @@
 """GTIN validation (GS1 General Specifications, section 7.9)."""
 from django.core.exceptions import ValidationError
 
+from catalog.errors import CatalogErrorCode
+
 GTIN_LENGTHS = (8, 12, 13, 14)
 
 
@@ -19,11 +21,11 @@ def validate_gtin(value: str) -> str:
     value = (value or "").strip().replace(" ", "")
     if not value.isdigit() or len(value) not in GTIN_LENGTHS:
         raise ValidationError(
-            "GTIN phải gồm 8, 12, 13 hoặc 14 chữ số.", code="gtin_length"
+            "GTIN phải gồm 8, 12, 13 hoặc 14 chữ số.", code=CatalogErrorCode.GTIN_LENGTH
         )
     if check_digit(value[:-1]) != int(value[-1]):
         raise ValidationError(
-            "Số kiểm tra của GTIN không đúng; hãy đối chiếu lại mã in trên bao bì.", code="gtin_check_digit"
+            "Số kiểm tra của GTIN không đúng; hãy đối chiếu lại mã in trên bao bì.", code=CatalogErrorCode.GTIN_CHECK_DIGIT
         )
     return value.zfill(14)
 

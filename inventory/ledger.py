@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery, Sum
 
+from inventory.errors import StockErrorCode
 from inventory.models import Stock, StockMovement
 from inventory.signals import availability_changed
 from shop.errors import ShopError
@@ -58,7 +59,7 @@ def lock_ids(stock_ids: Iterable[int]) -> dict[int, Stock]:
 
 def short_of_stock() -> ShopError:
     return ShopError(
-        "out_of_stock", "Vừa hết hàng trong lúc đặt; hãy xem lại giỏ hàng và thử lại.",
+        StockErrorCode.OUT_OF_STOCK, "Vừa hết hàng trong lúc đặt; hãy xem lại giỏ hàng và thử lại.",
         "Just sold out while you were ordering; review the cart and try again.", field="lines",
     )
 
@@ -102,7 +103,7 @@ def _check_quantity(quantity, *, field: str, allow_zero: bool = False) -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not low <= quantity <= MAX_QUANTITY:
         what_vi, what_en = ("Tồn kho", "Stock") if field == "quantityOnHand" else ("Số lượng", "The quantity")
         raise ShopError(
-            "invalid_quantity", f"{what_vi} phải từ {low} đến 1.000.000.", f"{what_en} must be between {low} and 1,000,000.",
+            StockErrorCode.INVALID_QUANTITY, f"{what_vi} phải từ {low} đến 1.000.000.", f"{what_en} must be between {low} and 1,000,000.",
             field=field,
         )
 
@@ -110,7 +111,7 @@ def _check_quantity(quantity, *, field: str, allow_zero: bool = False) -> None:
 def check_reason(reason: str, *, field: str = "reason") -> str:
     reason = " ".join((reason or "").split())
     if not 3 <= len(reason) <= 300:
-        raise ShopError("reason_required", "Hãy ghi lý do thay đổi tồn kho (3–300 ký tự), ví dụ “kiểm kê cuối ngày”.",
+        raise ShopError(StockErrorCode.REASON_REQUIRED, "Hãy ghi lý do thay đổi tồn kho (3–300 ký tự), ví dụ “kiểm kê cuối ngày”.",
                         "Give a reason for the change (3–300 characters), e.g. “end-of-day count”.", field=field)
     return reason
 
@@ -134,7 +135,7 @@ def count(*, variant_id: int, sales_point_id: int, quantity_on_hand: int, reason
     stock = stock_row(variant_id=variant_id, sales_point_id=sales_point_id)
     if quantity_on_hand < stock.quantity_allocated:
         raise ShopError(
-            "below_allocated",
+            StockErrorCode.BELOW_ALLOCATED,
             f"Đang giữ {stock.quantity_allocated} cho các đơn chưa giao; tồn kho không thể thấp hơn. "
             "Hãy huỷ hoặc giao các đơn đó trước.",
             f"{stock.quantity_allocated} units are reserved for open orders; stock cannot go below that. "
@@ -152,14 +153,14 @@ def adjust(*, stock_id: int, change: int, reason: str, actor=None) -> Stock:
     """Add or remove units by hand (breakage, a found box), with a reason."""
     reason = check_reason(reason)
     if isinstance(change, bool) or not isinstance(change, int) or change == 0 or abs(change) > MAX_QUANTITY:
-        raise ShopError("invalid_quantity", "Hãy nhập số lượng thay đổi khác 0 (âm để bớt, dương để thêm).",
+        raise ShopError(StockErrorCode.INVALID_QUANTITY, "Hãy nhập số lượng thay đổi khác 0 (âm để bớt, dương để thêm).",
                         "Enter a non-zero change (negative to remove, positive to add).", field="change")
     stock = lock_ids([stock_id]).get(stock_id)
     if stock is None:
-        raise ShopError("stock_not_found", "Không tìm thấy dòng tồn kho.", "Stock row not found.", field="stockId")
+        raise ShopError(StockErrorCode.STOCK_NOT_FOUND, "Không tìm thấy dòng tồn kho.", "Stock row not found.", field="stockId")
     if stock.quantity_on_hand + change < stock.quantity_allocated:
         raise ShopError(
-            "below_allocated", "Không thể bớt nhiều hơn số chưa giữ cho đơn.",
+            StockErrorCode.BELOW_ALLOCATED, "Không thể bớt nhiều hơn số chưa giữ cho đơn.",
             "You cannot remove more than the units not reserved for orders.", field="change",
         )
     apply([Change(stock, Kind.ADJUSTMENT, on_hand=change)], reason=reason, actor=actor)

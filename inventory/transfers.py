@@ -24,8 +24,9 @@ from django.utils import timezone
 
 from catalog.models import ProductVariant
 from inventory import ledger
+from inventory.errors import StockErrorCode
 from inventory.models import Stock, StockMovement, Transfer, TransferLine
-from shop.errors import ShopError
+from shop.errors import CommonErrorCode, ShopError
 from shop.models import SalesPoint
 from shop.permissions import point_ids_for, require_point, require_staff
 
@@ -47,20 +48,20 @@ def _name(point: SalesPoint) -> tuple[str, str]:
 def _clean_text(text, *, limit: int, field: str) -> str:
     text = " ".join(str(text or "").split())
     if len(text) > limit:
-        raise ShopError("note_too_long", f"Ghi chú dài quá {limit} ký tự; hãy viết ngắn lại.",
+        raise ShopError(StockErrorCode.NOTE_TOO_LONG, f"Ghi chú dài quá {limit} ký tự; hãy viết ngắn lại.",
                         f"The note is longer than {limit} characters; shorten it.", field=field)
     return text
 
 
 def _quantity(value, *, field: str, low: int = 1, high: int = ledger.MAX_QUANTITY) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ShopError("invalid_quantity", f"Số lượng phải là số nguyên từ {low} đến {high:,}.".replace(",", "."),
+        raise ShopError(StockErrorCode.INVALID_QUANTITY, f"Số lượng phải là số nguyên từ {low} đến {high:,}.".replace(",", "."),
                         f"The quantity must be a whole number from {low} to {high:,}.", field=field)
     return value
 
 
 def _not_found() -> ShopError:
-    return ShopError("transfer_not_found", "Không tìm thấy phiếu chuyển kho này.", "Transfer not found.", field="id")
+    return ShopError(StockErrorCode.TRANSFER_NOT_FOUND, "Không tìm thấy phiếu chuyển kho này.", "Transfer not found.", field="id")
 
 
 def _locked_transfer(user, transfer_id) -> Transfer:
@@ -83,7 +84,7 @@ def _refuse_unless_in_transit(transfer: Transfer) -> None:
     if transfer.status == Status.RECEIVED:
         when = timezone.localtime(transfer.received_at).strftime("%H:%M %d/%m/%Y")
         raise ShopError(
-            "already_received",
+            StockErrorCode.ALREADY_RECEIVED,
             f"Phiếu {transfer.number} đã được nhận lúc {when}; không thể nhận hay huỷ lại. "
             "Nếu số đếm sai, hãy kiểm kê lại tồn kho ở trang Tồn kho.",
             f"Transfer {transfer.number} was already received at {when}; it cannot be received or cancelled again. "
@@ -92,7 +93,7 @@ def _refuse_unless_in_transit(transfer: Transfer) -> None:
         )
     if transfer.status == Status.CANCELLED:
         raise ShopError(
-            "transfer_cancelled", f"Phiếu {transfer.number} đã bị huỷ; hàng đã trở lại điểm gửi.",
+            StockErrorCode.TRANSFER_CANCELLED, f"Phiếu {transfer.number} đã bị huỷ; hàng đã trở lại điểm gửi.",
             f"Transfer {transfer.number} was cancelled; its units went back to the sending point.", field="id",
         )
 
@@ -116,15 +117,15 @@ def _send_lines(lines) -> dict[int, tuple[int, int]]:
     is sent once, with the quantities added."""
     lines = list(lines or [])
     if not lines:
-        raise ShopError("lines_required", "Hãy chọn ít nhất một mặt hàng và số lượng cần chuyển.",
+        raise ShopError(StockErrorCode.LINES_REQUIRED, "Hãy chọn ít nhất một mặt hàng và số lượng cần chuyển.",
                         "Choose at least one product and a quantity to send.", field="lines")
     if len(lines) > MAX_LINES:
-        raise ShopError("too_many_lines", f"Một phiếu chuyển có tối đa {MAX_LINES} dòng; hãy chia thành nhiều phiếu.",
+        raise ShopError(StockErrorCode.TOO_MANY_LINES, f"Một phiếu chuyển có tối đa {MAX_LINES} dòng; hãy chia thành nhiều phiếu.",
                         f"A transfer has at most {MAX_LINES} lines; split it into several.", field="lines")
     wanted: dict[int, tuple[int, int]] = {}
     for i, (variant_id, quantity) in enumerate(lines):
         if isinstance(variant_id, bool) or not isinstance(variant_id, int):
-            raise ShopError("variant_not_found", "Không tìm thấy sản phẩm.", "Product variant not found.",
+            raise ShopError(CommonErrorCode.VARIANT_NOT_FOUND, "Không tìm thấy sản phẩm.", "Product variant not found.",
                             field=f"lines.{i}.variantId")
         quantity = _quantity(quantity, field=f"lines.{i}.quantity")
         before, first = wanted.get(variant_id, (0, i))
@@ -137,25 +138,25 @@ def send(*, user, from_point_id: int, to_point_id: int, lines, note: str = "") -
     """Create a transfer and send it: the units leave the source now. `lines`: [(variant_id, quantity)]."""
     require_point(user, from_point_id, field="fromPointId")
     if from_point_id == to_point_id:
-        raise ShopError("same_point", "Điểm nhận phải khác điểm gửi.", "Send to a different sales point.",
+        raise ShopError(StockErrorCode.SAME_POINT, "Điểm nhận phải khác điểm gửi.", "Send to a different sales point.",
                         field="toPointId")
     points = SalesPoint.objects.in_bulk([from_point_id, to_point_id])
     if from_point_id not in points:
-        raise ShopError("sales_point_not_found", "Không tìm thấy điểm gửi.", "Sending point not found.",
+        raise ShopError(CommonErrorCode.SALES_POINT_NOT_FOUND, "Không tìm thấy điểm gửi.", "Sending point not found.",
                         field="fromPointId")
     source, destination = points[from_point_id], points.get(to_point_id)
     if destination is None:
-        raise ShopError("sales_point_not_found", "Không tìm thấy điểm nhận.", "Receiving point not found.",
+        raise ShopError(CommonErrorCode.SALES_POINT_NOT_FOUND, "Không tìm thấy điểm nhận.", "Receiving point not found.",
                         field="toPointId")
     if not destination.is_active:
-        raise ShopError("point_closed", f"{destination.name} đã ngừng hoạt động; không thể chuyển hàng đến.",
+        raise ShopError(StockErrorCode.POINT_CLOSED, f"{destination.name} đã ngừng hoạt động; không thể chuyển hàng đến.",
                         f"{_name(destination)[1]} is closed; stock cannot be sent there.", field="toPointId")
     wanted = _send_lines(lines)
     note = _clean_text(note, limit=500, field="note")
     variants = ProductVariant.objects.in_bulk(list(wanted))
     for variant_id, (_, i) in wanted.items():
         if variant_id not in variants:
-            raise ShopError("variant_not_found", "Không tìm thấy sản phẩm.", "Product variant not found.",
+            raise ShopError(CommonErrorCode.VARIANT_NOT_FOUND, "Không tìm thấy sản phẩm.", "Product variant not found.",
                             field=f"lines.{i}.variantId")
 
     rows = _stock_rows(source.pk, wanted, create=False)
@@ -164,7 +165,7 @@ def send(*, user, from_point_id: int, to_point_id: int, lines, note: str = "") -
         if quantity > free:
             sku = variants[variant_id].sku
             raise ShopError(
-                "insufficient_stock",
+                StockErrorCode.INSUFFICIENT_STOCK,
                 f"{source.name} chỉ còn {free} {sku} có thể chuyển (số đã giữ cho đơn ở lại); hãy giảm số lượng.",
                 f"{_name(source)[1]} has only {free} of {sku} free to send (units reserved for orders stay); "
                 "lower the quantity.",
@@ -204,16 +205,16 @@ def _counts(lines: list[TransferLine], counts) -> dict[int, tuple[int, str]]:
     for i, count in enumerate(counts or []):
         line = by_id.get(count.line_id) if isinstance(count.line_id, int) else None
         if line is None:
-            raise ShopError("invalid_line", "Dòng này không thuộc phiếu chuyển; hãy tải lại trang.",
+            raise ShopError(StockErrorCode.INVALID_LINE, "Dòng này không thuộc phiếu chuyển; hãy tải lại trang.",
                             "This line is not part of the transfer; reload the page.", field=f"lines.{i}.lineId")
         if line.pk in found:
-            raise ShopError("duplicate_line", "Mỗi dòng chỉ nhập số đếm một lần.", "Give each line's count once.",
+            raise ShopError(StockErrorCode.DUPLICATE_LINE, "Mỗi dòng chỉ nhập số đếm một lần.", "Give each line's count once.",
                             field=f"lines.{i}.lineId")
         quantity = line.quantity_sent if count.quantity is None else _quantity(
             count.quantity, field=f"lines.{i}.quantityReceived", low=0)
         if quantity > 2 * line.quantity_sent:
             raise ShopError(
-                "received_too_many",
+                StockErrorCode.RECEIVED_TOO_MANY,
                 f"Đã gửi {line.quantity_sent}; số nhận không thể quá gấp đôi. Hãy đếm lại; hàng thừa ngoài phiếu "
                 "thì nhập kho riêng.",
                 f"{line.quantity_sent} were sent; the count cannot be more than twice that. Count again; units "
@@ -223,7 +224,7 @@ def _counts(lines: list[TransferLine], counts) -> dict[int, tuple[int, str]]:
         note = _clean_text(count.note, limit=300, field=f"lines.{i}.note")
         if quantity != line.quantity_sent and len(note) < 3:
             raise ShopError(
-                "discrepancy_note_required",
+                StockErrorCode.DISCREPANCY_NOTE_REQUIRED,
                 f"Nhận {quantity} nhưng đã gửi {line.quantity_sent}: hãy ghi lý do chênh lệch (ví dụ: vỡ 2 hũ khi vận "
                 "chuyển).",
                 f"{quantity} received but {line.quantity_sent} sent: say why they differ (e.g. 2 jars broke on the way).",
@@ -264,7 +265,7 @@ def cancel(*, user, transfer_id: int, reason: str = "") -> Transfer:
     transfer = _locked_transfer(user, transfer_id)
     if not _may_act_on_source(user, transfer):
         raise ShopError(
-            "permission_denied", "Chỉ điểm gửi (hoặc quản trị tỉnh) mới huỷ được phiếu chuyển này.",
+            CommonErrorCode.PERMISSION_DENIED, "Chỉ điểm gửi (hoặc quản trị tỉnh) mới huỷ được phiếu chuyển này.",
             "Only the sending point (or a province admin) can cancel this transfer.", field="id",
         )
     _refuse_unless_in_transit(transfer)
@@ -320,7 +321,7 @@ def visible_transfers(user, *, point_id: int | None = None, status: str | None =
         transfers = transfers.filter(Q(from_point_id=point_id) | Q(to_point_id=point_id))
     if status is not None:
         if status not in Status.values:
-            raise ShopError("invalid_status", "Trạng thái không hợp lệ.", "Unknown status.", field="status")
+            raise ShopError(StockErrorCode.INVALID_STATUS, "Trạng thái không hợp lệ.", "Unknown status.", field="status")
         transfers = transfers.filter(status=status)
     return transfers
 
@@ -393,20 +394,20 @@ def set_threshold(*, user, value: int | None, stock_id: int | None = None, varia
     if stock_id is not None:
         stock = ledger.lock_ids([stock_id]).get(stock_id) if isinstance(stock_id, int) else None
         if stock is None:
-            raise ShopError("stock_not_found", "Không tìm thấy dòng tồn kho.", "Stock row not found.", field="stockId")
+            raise ShopError(StockErrorCode.STOCK_NOT_FOUND, "Không tìm thấy dòng tồn kho.", "Stock row not found.", field="stockId")
         require_point(user, stock.sales_point_id, field="stockId")
     else:
         require_point(user, sales_point_id, field="salesPointId")
         if not SalesPoint.objects.filter(pk=sales_point_id).exists():
-            raise ShopError("sales_point_not_found", "Không tìm thấy điểm bán.", "Sales point not found.",
+            raise ShopError(CommonErrorCode.SALES_POINT_NOT_FOUND, "Không tìm thấy điểm bán.", "Sales point not found.",
                             field="salesPointId")
         if not isinstance(variant_id, int) or not ProductVariant.objects.filter(pk=variant_id).exists():
-            raise ShopError("variant_not_found", "Không tìm thấy sản phẩm.", "Product variant not found.",
+            raise ShopError(CommonErrorCode.VARIANT_NOT_FOUND, "Không tìm thấy sản phẩm.", "Product variant not found.",
                             field="variantId")
         stock = ledger.stock_row(variant_id=variant_id, sales_point_id=sales_point_id)
     if value is not None:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= ledger.MAX_QUANTITY:
-            raise ShopError("invalid_threshold", "Ngưỡng sắp hết phải là số nguyên từ 0 đến 1.000.000 (để trống nếu "
+            raise ShopError(StockErrorCode.INVALID_THRESHOLD, "Ngưỡng sắp hết phải là số nguyên từ 0 đến 1.000.000 (để trống nếu "
                             "không theo dõi).", "The low-stock threshold must be a whole number from 0 to 1,000,000 "
                             "(leave it empty to stop watching).", field="threshold")
     # Only the threshold: the numbers are the ledger's.

@@ -25,7 +25,7 @@ import unicodedata
 
 from django.db.models import Case, IntegerField, Q, Value, When
 
-from shop.errors import ShopError, pick
+from shop.errors import CommonErrorCode, ShopError, pick
 from shop.models import Commune, Province, search_key
 from shop.text import clean_text, nfc
 
@@ -68,7 +68,7 @@ def province_code_of(value) -> str | None:
 
 def _unknown_province(value) -> ShopError:
     return ShopError(
-        "unknown_province",
+        CommonErrorCode.UNKNOWN_PROVINCE,
         f"Không có tỉnh, thành phố mã “{str(value)[:10]}”; hãy chọn trong danh sách tỉnh, thành phố.",
         f"There is no province with code “{str(value)[:10]}”; choose one from the list of provinces.",
         field="province",

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from shop import logins
-from shop.errors import ShopError
+from shop.errors import AccountErrorCode, ShopError
 from shop.models import ApiToken
 
 TOKEN_PREFIX = "ocop_"
@@ -44,15 +44,15 @@ def create_token(*, email: str, password: str, request=None) -> tuple[ApiToken, 
     user = authenticate(request, username=username, password=password or "")
     if logins.is_locked_out(request):
         vi, en = logins.lockout_message(logins.seconds_left(request))
-        raise ShopError("too_many_attempts", vi, en, field="password")
+        raise ShopError(AccountErrorCode.TOO_MANY_ATTEMPTS, vi, en, field="password")
     if user is None or not user.is_active:
         raise ShopError(
-            "invalid_credentials", "E-mail hoặc mật khẩu không đúng; hãy kiểm tra lại.",
+            AccountErrorCode.INVALID_CREDENTIALS, "E-mail hoặc mật khẩu không đúng; hãy kiểm tra lại.",
             "Wrong e-mail or password; check them and try again.", field="password",
         )
     if not (user.is_superuser or user.staff_assignments.exists()):
         raise ShopError(
-            "not_staff", "Tài khoản này không phải nhân viên điểm bán; hãy nhờ quản trị tỉnh phân công.",
+            AccountErrorCode.NOT_STAFF, "Tài khoản này không phải nhân viên điểm bán; hãy nhờ quản trị tỉnh phân công.",
             "This account is not sales-point staff; ask the province admin to assign you.", field="email",
         )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)

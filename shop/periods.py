@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from shop.errors import ShopError
+from shop.errors import CommonErrorCode, ShopError
 
 DAY, WEEK = "day", "week"
 PERIODS = (DAY, WEEK)
@@ -63,14 +63,14 @@ def date_range(start: datetime.date | None, end: datetime.date | None, period: s
     """A checked range; a missing end is today, a missing start 30 days before the end."""
     period = period or DAY
     if period not in PERIODS:
-        raise ShopError("invalid_period", "Hãy chọn theo ngày hoặc theo tuần.", "Choose by day or by week.",
+        raise ShopError(CommonErrorCode.INVALID_PERIOD, "Hãy chọn theo ngày hoặc theo tuần.", "Choose by day or by week.",
                         field="period")
     end = end or today or timezone.localdate()
     start = start or end - datetime.timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
-        raise ShopError("range_reversed", "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.",
+        raise ShopError(CommonErrorCode.RANGE_REVERSED, "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.",
                         "The start date must be on or before the end date.", field="start")
     if (end - start).days + 1 > MAX_DAYS:
-        raise ShopError("range_too_long", f"Chỉ xem được tối đa {MAX_DAYS} ngày một lần; hãy thu hẹp khoảng ngày.",
+        raise ShopError(CommonErrorCode.RANGE_TOO_LONG, f"Chỉ xem được tối đa {MAX_DAYS} ngày một lần; hãy thu hẹp khoảng ngày.",
                         f"At most {MAX_DAYS} days at a time; narrow the range.", field="start")
     return DateRange(start, end, period)

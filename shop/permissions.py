@@ -5,7 +5,7 @@ A clerk or manager acts on the points they are assigned to; a province admin
 visitors and customers — on none. Every staff service asks here, so the
 rule lives in one place.
 """
-from shop.errors import ShopError
+from shop.errors import CommonErrorCode, ShopError
 from shop.models import SalesPoint, StaffAssignment
 
 ALL = None  # "every point"
@@ -53,7 +53,7 @@ def visible_points(user):
 def require_staff(user) -> None:
     if not is_staff_member(user):
         raise ShopError(
-            "permission_denied", "Chỉ nhân viên điểm bán mới làm được việc này; hãy đăng nhập bằng tài khoản nhân viên.",
+            CommonErrorCode.PERMISSION_DENIED, "Chỉ nhân viên điểm bán mới làm được việc này; hãy đăng nhập bằng tài khoản nhân viên.",
             "Only sales-point staff can do this; sign in with a staff account.",
         )
 
@@ -63,6 +63,6 @@ def require_point(user, sales_point_id: int, field: str | None = None) -> None:
     require_staff(user)
     if not can_act_on(user, sales_point_id):
         raise ShopError(
-            "permission_denied", "Bạn không được phân công ở điểm bán này; hãy liên hệ quản lý điểm bán đó.",
+            CommonErrorCode.PERMISSION_DENIED, "Bạn không được phân công ở điểm bán này; hãy liên hệ quản lý điểm bán đó.",
             "You are not assigned to this sales point; contact that point's manager.", field=field,
         )

@@ -1,9 +1,15 @@
 import graphene
 
 from inventory import availability
+from inventory.errors import StockErrorCode
 from inventory.graphql import loaders  # noqa: F401 - registers the stock loader catalog's types ask for
+from shop.graphql.core import error_type
 from shop.graphql.types import SalesPointType
 from shop.models import SalesPoint
+
+StockError = error_type(
+    "StockError", StockErrorCode, description="An error of a stock mutation: a count, an adjustment, a transfer.",
+)
 
 
 class Query(graphene.ObjectType):

@@ -10,9 +10,10 @@ from graphql import GraphQLError
 
 from catalog.graphql.types import VariantType
 from inventory import transfers as service
+from inventory.graphql.schema import StockError
 from inventory.models import Stock, Transfer, TransferLine
 from shop.errors import ShopError, pick
-from shop.graphql.core import Error, Page, countable_connection, decode_id, errors_from
+from shop.graphql.core import Page, countable_connection, decode_id, error_list, errors_from
 from shop.graphql.loaders import prime_all
 from shop.graphql.types import SalesPointType
 
@@ -26,7 +27,7 @@ def _guard(cls, fn):
     try:
         return fn()
     except ShopError as exc:
-        return cls(errors=errors_from(exc))
+        return cls(errors=errors_from(exc, StockError))
 
 
 def _query_error(exc: ShopError) -> GraphQLError:
@@ -192,7 +193,7 @@ class StockTransferCreate(graphene.Mutation):
         input = StockTransferCreateInput(required=True)
 
     transfer = graphene.Field(StockTransferType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(StockError)
 
     @classmethod
     def mutate(cls, root, info, input):
@@ -219,7 +220,7 @@ class StockTransferReceive(graphene.Mutation):
         lines = graphene.List(graphene.NonNull(StockTransferReceiveLineInput))
 
     transfer = graphene.Field(StockTransferType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(StockError)
 
     @classmethod
     def mutate(cls, root, info, id, lines=None):
@@ -245,7 +246,7 @@ class StockTransferCancel(graphene.Mutation):
         reason = graphene.String()
 
     transfer = graphene.Field(StockTransferType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(StockError)
 
     @classmethod
     def mutate(cls, root, info, id, reason=None):

@@ -1,27 +1,74 @@
-"""Shared GraphQL pieces: the error type of mutation payloads, pagination
+"""Shared GraphQL pieces: the error types of mutation payloads, pagination
 with a page-size cap, and global IDs."""
 import base64
+import enum
+import logging
 
 import graphene
 from django.conf import settings
 from graphql import GraphQLError
 from graphql_relay import from_global_id, to_global_id
 
-from shop.errors import ShopError, pick
+from shop.errors import AccountErrorCode, CommonErrorCode, ErrorCode, ShopError, pick
 
 BIGINT_MAX = 2**63 - 1  # a larger id names no row; the database would refuse it with its own error
 
+logger = logging.getLogger("shop.graphql")
 
-class Error(graphene.ObjectType):
-    """A validation or business error returned in a mutation payload."""
-
-    field = graphene.String(description="The input field at fault, or null for the whole request.")
-    code = graphene.String(required=True)
-    message = graphene.String(required=True, description="In the request's language, saying what to do.")
+FIELD_DESCRIPTION = "The input field at fault, or null for the whole request."
+MESSAGE_DESCRIPTION = "In the request's language, saying what to do."
 
 
-def errors_from(exc: ShopError) -> list[Error]:
-    return [Error(field=exc.field, code=exc.code, message=exc.message)]
+def error_type(name: str, *enums: type[ErrorCode], description: str) -> type[graphene.ObjectType]:
+    """A payload error type `name` {field, code, message} whose `code` is the GraphQL enum `{name}Code`
+    of the codes of `enums` and of CommonErrorCode (which any mutation may return).
+
+    The enum's values are named by the codes themselves (`out_of_stock`, not OUT_OF_STOCK): graphene
+    sends a value's name, so the JSON stays the lowercase string clients have always read.
+    """
+    members: dict[str, ErrorCode] = {}
+    for codes in (*enums, CommonErrorCode):
+        for code in codes:
+            members.setdefault(code.value, code)
+
+    def describe(value):
+        if value is None:
+            return f"The codes of {name}: every one is listed, with when it happens, in the README."
+        return members[value.value].doc or None
+
+    code_enum = graphene.Enum.from_enum(
+        enum.Enum(f"{name}Code", [(code, code) for code in members]), description=describe,
+    )
+    return type(name, (graphene.ObjectType,), {
+        "__doc__": description,
+        "codes": frozenset(members),
+        "enums": (*enums, CommonErrorCode),
+        "field": graphene.String(description=FIELD_DESCRIPTION),
+        "code": graphene.Field(code_enum, required=True),
+        "message": graphene.String(required=True, description=MESSAGE_DESCRIPTION),
+    })
+
+
+def error_list(error_cls) -> graphene.List:
+    """The `errors` field of a payload: `[error_cls!]!`."""
+    return graphene.List(graphene.NonNull(error_cls), required=True)
+
+
+def errors_from(exc: ShopError, error_cls) -> list:
+    """`exc` as the payload's errors, in the request's language.
+
+    A code the payload's enum does not list would fail the whole response, so it is sent as
+    `graphql_error` (with its message and field) and logged: add it to the enums `error_cls` is made of.
+    """
+    code = str(exc.code)  # a member's wire string
+    allowed = getattr(error_cls, "codes", None)
+    if allowed is not None and code not in allowed:
+        logger.error("error code %r is not in %s's enum; sent as graphql_error", code, error_cls.__name__)
+        code = CommonErrorCode.GRAPHQL_ERROR.value
+    return [error_cls(field=exc.field, code=code, message=exc.message)]
+
+
+AccountError = error_type("AccountError", AccountErrorCode, description="An error of signing in (tokenCreate).")
 
 
 class OrderDirection(graphene.Enum):
@@ -137,7 +184,7 @@ def decode_id(value, expected_type: str, field: str = "id") -> int:
     except Exception:  # noqa: BLE001 - any malformed ID is the same user error
         pass
     raise ShopError(
-        "invalid_id",
+        CommonErrorCode.INVALID_ID,
         f"Mã {field} không hợp lệ (cần một ID {expected_type}).",
         f"Invalid {field}: expected a {expected_type} ID.",
         field=field,

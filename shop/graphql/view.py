@@ -132,7 +132,7 @@ def mask(request, error: GraphQLError) -> GraphQLError:
     if original is None or isinstance(original, GraphQLError):
         return _coded(error, "graphql_error")
     if isinstance(original, ShopError):
-        return _replace(error, original.code, original.message)
+        return _replace(error, str(original.code), original.message)  # an ErrorCode's wire string
     request_id = getattr(request, "id", "-")
     if type(original) is Exception and str(original).startswith(("Unable to parse global ID", "Must receive a")):
         # graphene's relay `node` says a malformed or mistyped ID with a bare Exception.

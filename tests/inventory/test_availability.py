@@ -64,7 +64,14 @@ def sellable_in_admin(variant, point, admin_client, **_):
     return '<td class="field-available">5</td>' in html
 
 
-SURFACES = [sells_at_checkout, sells_on_product_page, listed_by_catalogue_filter, counted_by_catalogue_facet,
+def where_to_buy_on_the_trace_page(variant, point, **_):
+    from traceability import page
+
+    points = page._sales_points(variant, "vi")
+    return any(p["in_stock"] and p["name"] == point.name for p in points)
+
+
+SURFACES = [sells_at_checkout, where_to_buy_on_the_trace_page, sells_on_product_page, listed_by_catalogue_filter, counted_by_catalogue_facet,
             found_by_search_index, shown_by_api_stock_field, sellable_in_staff_console, sellable_in_admin]
 
 

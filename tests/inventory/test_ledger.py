@@ -120,3 +120,15 @@ def test_inventory_audit_reports_drift_and_exits_non_zero(variant, sales_point, 
         call_command("inventory_audit")
     assert f"DRIFT stock {stock.pk} ({variant.sku} @ {sales_point.code}): row 9 on hand / 0 allocated, ledger 5 / 0" \
         in capsys.readouterr().out
+
+
+def test_flush_empties_the_ledger_after_the_rows_it_belongs_to(db):
+    """SQLite's flush deletes table by table (PostgreSQL truncates): the append-only ledger goes last."""
+    from django.core.management.color import no_style
+
+    tables = ["inventory_stockmovement", "catalog_stock", "orders_order"]
+    for _ in range(5):  # the tables come as a set: in any order
+        statements = connection.ops.sql_flush(no_style(), tables)
+        if connection.vendor == "sqlite":
+            assert "inventory_stockmovement" in statements[-1]
+        tables.append(tables.pop(0))

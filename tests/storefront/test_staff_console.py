@@ -12,6 +12,7 @@ from inventory.models import Stock, StockMovement
 from orders import checkout as checkout_service
 from orders.models import Fulfillment, Order
 from shop.models import Commune
+from shop.money import format_vnd
 
 PASSWORD = "ocop-demo-2026"
 
@@ -247,7 +248,7 @@ def test_cash_form_is_prefilled_with_what_is_due_and_checks_the_amount(client, s
     assert f'id="cash-submit-{order.number}"' in html
     wrong = client.post(f"/staff/orders/{order.pk}/cash/", {"amount": "1000", "point": "muong-ang"})
     assert wrong.status_code == 400 and f'id="cash-error-{order.number}"' in page(wrong)
-    assert f"{order.total_vnd} đồng" in page(wrong)
+    assert f"phải đúng số cần thu của đơn: {format_vnd(order.total_vnd, 'vi')}" in page(wrong)  # 260.000 ₫
     assert re.search(rf'id="cash-amount-{order.number}"[^>]*value="1000"', page(wrong))  # what was typed stays
     garbage = client.post(f"/staff/orders/{order.pk}/cash/", {"amount": "một trăm", "point": "muong-ang"})
     assert garbage.status_code == 400 and "bằng số" in page(garbage)
