@@ -9,6 +9,8 @@ class ShopConfig(AppConfig):
         from shop import (
             checks,  # noqa: F401 - registers the production system checks
             generation,
+            reference_data,
         )
 
         generation.connect()
+        reference_data.restore_when_empty("shop", "Province", "shop.migrations.0004_load_units_2025", "load_units")
