@@ -160,3 +160,27 @@ class ShippingZoneAdmin(ProvinceOnly, admin.ModelAdmin):
     fields = ["code", "name", "name_en", "kind", "province_codes", "district_codes", "days_min", "days_max",
               "extra_per_kg_vnd", "position"]
     inlines = [ShippingRateInline]
+
+
+from orders.models import BankTransaction  # noqa: E402 - appended with bank transfers (orders/bank_transfers.py)
+
+
+@admin.register(BankTransaction)
+class BankTransactionAdmin(ProvinceOnly, admin.ModelAdmin):
+    """Every incoming bank transaction, read-only: staff resolve them in the console (/staff/bank-transfers/),
+    where the rules are applied; the admin is for looking one up (its raw payload included)."""
+
+    list_display = ["received_at", "provider", "transaction_id", "amount_vnd", "order", "status", "reason", "resolution"]
+    list_filter = ["status", "reason", "provider"]
+    list_select_related = ["order"]
+    search_fields = ["transaction_id", "reference", "content", "order__number"]
+    readonly_fields = [f.name for f in BankTransaction._meta.fields]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

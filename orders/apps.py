@@ -8,7 +8,9 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from catalog.demo.signals import demo_loaded
         from orders import demo
-        from shop import generation
+        from shop import generation, reference_data
+
+        reference_data.restore_when_empty("orders", "ShippingZone", "orders.migrations.0007_shipping_zones", "add_zones")
 
         demo_loaded.connect(demo.load_demo, dispatch_uid="orders.demo_accounts")
         generation.watch(self.label, "ShippingZone", "ShippingRate")  # the product page's delivery estimate

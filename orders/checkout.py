@@ -31,10 +31,12 @@ from catalog import certification
 from catalog.certification import CertificateStatus
 from catalog.models import Certification, ProductVariant
 from inventory import availability
-from orders import allocation, events, notifications, routing, services, unpaid
+from orders import allocation, bank_transfers, delivery, events, notifications, routing, services, unpaid
+from orders.errors import CheckoutErrorCode, PaymentErrorCode
 from orders.models import Checkout, CheckoutLine, DeliveryKind, Order, OrderLine, PaymentMethod
 from shop.errors import ShopError
-from shop.models import Commune, District, SalesPoint
+from shop.models import SalesPoint
+from shop.money import format_vnd
 from shop.text import clean_text, has_hidden_characters
 
 LANGUAGES = ("vi", "en")
@@ -60,7 +62,7 @@ def normalize_phone(value: str, field: str = "phone") -> str:
         raw = "0" + raw[2:]
     if not (_MOBILE.match(raw) or _LANDLINE.match(raw)):
         raise ShopError(
-            "invalid_phone",
+            CheckoutErrorCode.INVALID_PHONE,
             "Số điện thoại không hợp lệ; hãy nhập số Việt Nam, ví dụ 0912 345 678 hoặc +84 912 345 678.",
             "Invalid phone number; enter a Vietnamese number, e.g. 0912 345 678 or +84 912 345 678.",
             field=field,
@@ -76,7 +78,7 @@ def normalize_email(value: str, field: str = "email") -> str:
             raise ValidationError("hidden characters")
     except ValidationError:
         raise ShopError(
-            "invalid_email", "Địa chỉ e-mail không hợp lệ; hãy kiểm tra lại (ví dụ ten@example.com).",
+            CheckoutErrorCode.INVALID_EMAIL, "Địa chỉ e-mail không hợp lệ; hãy kiểm tra lại (ví dụ ten@example.com).",
             "Invalid e-mail address; check it (e.g. name@example.com).", field=field,
         ) from None
     local, _, domain = value.rpartition("@")
@@ -88,7 +90,7 @@ def _check_quantity(quantity, field, *, allow_zero=False) -> int:
     low = 0 if allow_zero else 1
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not low <= quantity <= cap:
         raise ShopError(
-            "invalid_quantity",
+            CheckoutErrorCode.INVALID_QUANTITY,
             f"Số lượng phải từ {low} đến {cap}; đơn lớn hơn xin liên hệ điểm bán.",
             f"Quantity must be between {low} and {cap}; for larger orders contact a sales point.",
             field=field,
@@ -101,7 +103,7 @@ def _check_units(quantities, field: str = "lines") -> None:
     cap, total = settings.ORDER_MAX_ORDER_QUANTITY, sum(quantities)
     if total > cap:
         raise ShopError(
-            "too_many_units",
+            CheckoutErrorCode.TOO_MANY_UNITS,
             f"Mỗi đơn tối đa {cap} sản phẩm (giỏ hàng sẽ có {total}); hãy giảm số lượng, đơn lớn hơn xin liên hệ điểm bán.",
             f"At most {cap} items per order (the cart would have {total}); lower the quantities, or contact a "
             "sales point for a larger order.",
@@ -118,19 +120,12 @@ class Sellable:
 
 
 def ocop_sale_state(certs, day) -> tuple[str, int | None]:
-    """('CERTIFIED', stars) | ('LAPSED', None) | ('REVOKED', None) | ('NOT_CERTIFIED', None)."""
-    certs = list(certs)
-    shown = certification.displayable(certs, day)
-    if shown is not None:
-        return "CERTIFIED", shown.stars
-    current = [c for c in certs if not c.superseded_by_id and c.decision_date <= day]
-    if not current:
-        return "NOT_CERTIFIED", None
-    latest = max(current, key=lambda c: (c.decision_date, c.pk or 0))
-    status = certification.status_of(latest, day)
-    if status == CertificateStatus.EXPIRED:
-        return "LAPSED", None
-    return ("REVOKED" if status == CertificateStatus.REVOKED else "NOT_CERTIFIED"), None
+    """('CERTIFIED', stars) | ('LAPSED', None) | ('REVOKED', None) | ('NOT_CERTIFIED', None),
+    from the product's standing on `day` (catalog.certification.standing)."""
+    status, cert = certification.standing(certs, day)
+    if status is not None and status.shows_mark:
+        return "CERTIFIED", cert.stars
+    return {CertificateStatus.EXPIRED: "LAPSED", CertificateStatus.REVOKED: "REVOKED"}.get(status, "NOT_CERTIFIED"), None
 
 
 def sellable_variants(variant_ids, *, field: str = "lines", day=None) -> dict[int, Sellable]:
@@ -148,14 +143,14 @@ def sellable_variants(variant_ids, *, field: str = "lines", day=None) -> dict[in
         variant = variants.get(vid)
         if variant is None or not variant.is_published or not variant.product.is_published:
             raise ShopError(
-                "variant_not_available",
+                CheckoutErrorCode.VARIANT_NOT_AVAILABLE,
                 "Sản phẩm này không còn bán; hãy bỏ khỏi giỏ hàng.",
                 "This product is no longer on sale; remove it from the cart.", field=field,
             )
         state, stars = ocop_sale_state(certs.get(variant.product_id, []), day)
         if state in ("REVOKED", "NOT_CERTIFIED"):
             raise ShopError(
-                "variant_not_sellable",
+                CheckoutErrorCode.VARIANT_NOT_SELLABLE,
                 f"{variant.product.name} không có chứng nhận OCOP còn giá trị để bán tại cửa hàng; hãy chọn sản phẩm khác.",
                 f"{variant.product.name_en or variant.product.name} has no OCOP certificate that allows its sale here; "
                 "choose another product.",
@@ -167,7 +162,7 @@ def sellable_variants(variant_ids, *, field: str = "lines", day=None) -> dict[in
         vid, hold = min(held.items())
         product = result[vid].variant.product
         raise ShopError(
-            "variant_on_hold",
+            CheckoutErrorCode.VARIANT_ON_HOLD,
             f"{product.name} đang tạm dừng bán ({hold.reason}); hãy bỏ khỏi giỏ hàng.",
             f"{product.name_en or product.name} is off sale for now ({hold.reason_en or hold.reason}); remove it from the cart.",
             field=field,
@@ -187,7 +182,7 @@ def _check_available(wanted: dict[int, int], sellables: dict[int, Sellable], fie
             left = max(0, free.get(vid, 0))
             label = _label(sellables[vid].variant)
             raise ShopError(
-                "insufficient_stock",
+                CheckoutErrorCode.INSUFFICIENT_STOCK,
                 f"{label}: chỉ còn {left}; hãy giảm số lượng." if left else f"{label} đã hết hàng; hãy bỏ khỏi giỏ.",
                 f"{label}: only {left} left; lower the quantity." if left else f"{label} is out of stock; remove it.",
                 field=field,
@@ -198,19 +193,19 @@ def _check_available(wanted: dict[int, int], sellables: dict[int, Sellable], fie
 
 def get_checkout(token, *, user=None, lock: bool = False, for_update: bool = True) -> Checkout:
     """The checkout with `token`, if `user` may use it (a signed-in customer's checkout is theirs alone)."""
-    qs = Checkout.objects.select_related("pickup_point", "ship_commune__district", "order")
+    qs = Checkout.objects.select_related("pickup_point", "ship_commune__district", "ship_commune__province", "order")
     if lock:
         qs = qs.select_for_update(of=("self",))
     checkout = qs.filter(token=token).first() if token else None
     user_id = user.pk if user is not None and getattr(user, "is_authenticated", False) else None
     if checkout is None or (checkout.user_id and checkout.user_id != user_id):
         raise ShopError(
-            "checkout_not_found", "Không tìm thấy giỏ hàng; có thể nó đã hết hạn. Hãy tạo giỏ hàng mới.",
+            CheckoutErrorCode.CHECKOUT_NOT_FOUND, "Không tìm thấy giỏ hàng; có thể nó đã hết hạn. Hãy tạo giỏ hàng mới.",
             "Checkout not found; it may have expired. Start a new one.", field="token",
         )
     if for_update and checkout.order_id:
         raise ShopError(
-            "checkout_completed", "Giỏ hàng này đã thành đơn hàng; hãy tạo giỏ hàng mới để mua thêm.",
+            CheckoutErrorCode.CHECKOUT_COMPLETED, "Giỏ hàng này đã thành đơn hàng; hãy tạo giỏ hàng mới để mua thêm.",
             "This checkout is already an order; start a new checkout to buy more.", field="token",
         )
     return checkout
@@ -219,7 +214,7 @@ def get_checkout(token, *, user=None, lock: bool = False, for_update: bool = Tru
 def _parse_lines(lines, field: str, *, allow_zero=False) -> dict[int, int]:
     merged: dict[int, int] = {}
     if len(lines) > settings.ORDER_MAX_LINES:
-        raise ShopError("too_many_lines", f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
+        raise ShopError(CheckoutErrorCode.TOO_MANY_LINES, f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
                         f"At most {settings.ORDER_MAX_LINES} lines per order.", field=field)
     for i, (variant_id, quantity) in enumerate(lines):
         _check_quantity(quantity, f"{field}.{i}.quantity", allow_zero=allow_zero)
@@ -237,7 +232,7 @@ def create_checkout(*, lines=(), email: str = "", phone: str = "", language: str
     email = normalize_email(email) if email else ""
     phone = normalize_phone(phone) if phone else ""
     if language not in LANGUAGES:
-        raise ShopError("invalid_language", "Ngôn ngữ chỉ nhận vi hoặc en.", "Language must be vi or en.", field="language")
+        raise ShopError(CheckoutErrorCode.INVALID_LANGUAGE, "Ngôn ngữ chỉ nhận vi hoặc en.", "Language must be vi or en.", field="language")
     sellables = sellable_variants(wanted, field="lines") if wanted else {}
     if wanted:
         _check_available(wanted, sellables, "lines")
@@ -269,7 +264,7 @@ def add_lines(*, token, lines, user=None) -> Checkout:
     for i, (_v, q) in enumerate(wanted.items()):
         _check_quantity(q, f"lines.{i}.quantity")
     if len(set(existing) | set(wanted)) > settings.ORDER_MAX_LINES:
-        raise ShopError("too_many_lines", f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
+        raise ShopError(CheckoutErrorCode.TOO_MANY_LINES, f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
                         f"At most {settings.ORDER_MAX_LINES} lines per order.", field="lines")
     _check_units([line.quantity for v, line in existing.items() if v not in wanted] + list(wanted.values()))
     sellables = sellable_variants(wanted, field="lines")
@@ -288,7 +283,7 @@ def update_lines(*, token, lines, user=None) -> Checkout:
     existing = {line.variant_id: line for line in checkout.lines.all()}
     keep = {v: q for v, q in wanted.items() if q > 0}
     if len((set(existing) - {v for v, q in wanted.items() if q == 0}) | set(keep)) > settings.ORDER_MAX_LINES:
-        raise ShopError("too_many_lines", f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
+        raise ShopError(CheckoutErrorCode.TOO_MANY_LINES, f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
                         f"At most {settings.ORDER_MAX_LINES} lines per order.", field="lines")
     _check_units([line.quantity for v, line in existing.items() if v not in wanted] + list(keep.values()))
     if keep:
@@ -315,43 +310,17 @@ def delete_line(*, token, line_id: int, user=None) -> Checkout:
     checkout = get_checkout(token, user=user, lock=True)
     deleted, _ = CheckoutLine.objects.filter(checkout=checkout, pk=line_id).delete()
     if not deleted:
-        raise ShopError("line_not_found", "Không có dòng này trong giỏ hàng.", "No such line in this checkout.", field="lineId")
+        raise ShopError(CheckoutErrorCode.LINE_NOT_FOUND, "Không có dòng này trong giỏ hàng.", "No such line in this checkout.", field="lineId")
     return checkout
 
 
-# -- delivery -----------------------------------------------------------------------------
-
-def district_of(commune: Commune) -> District | None:
-    """The 2022 district a commune belongs (or, for a 2025 commune, belonged) to."""
-    if commune.district_id:
-        return commune.district
-    before = Commune.objects.filter(successor=commune, district__isnull=False).select_related("district").order_by(
-        "district__code"
-    ).first()
-    return before.district if before else None
-
-
-def shipping_zone(district_code: str) -> dict | None:
-    for zone in settings.ORDER_SHIPPING_ZONES:
-        if district_code in zone["districts"]:
-            return zone
-    return None
-
-
-def _commune_not_served():
-    return ShopError(
-        "commune_not_served",
-        "Chưa giao hàng tới xã / phường này; hãy chọn nhận tại một điểm bán.",
-        "We do not deliver to this commune yet; choose pickup at a sales point.",
-        field="shippingAddress.communeId",
-    )
-
+# -- delivery (the address, its zone and fee: orders/delivery.py, orders/shipping.py) ----------------
 
 def check_pickup_point(point_id: int, field: str = "pickupPointId", day=None) -> SalesPoint:
     point = availability.open_points(day).filter(pk=point_id).first()
     if point is None or not point.pickup_enabled:
         raise ShopError(
-            "pickup_point_unavailable",
+            CheckoutErrorCode.PICKUP_POINT_UNAVAILABLE,
             "Điểm bán này hôm nay không mở cửa hoặc không nhận khách đến lấy hàng; hãy chọn điểm khác.",
             "This sales point is closed today or offers no pickup; choose another point.",
             field=field,
@@ -361,11 +330,13 @@ def check_pickup_point(point_id: int, field: str = "pickupPointId", day=None) ->
 
 @transaction.atomic
 def set_delivery(*, token, pickup_point_id: int | None = None, address: dict | None = None, user=None) -> Checkout:
-    """Pickup at a point, or delivery to `address` {full_name, phone, street_address, commune_id}."""
+    """Pickup at a point, or delivery to `address` {full_name, phone, street_address, commune_id}
+    anywhere in Vietnam (optional: province, the GSO code the commune must lie in; legacy_district and
+    legacy_commune, an old district-era address used when commune_id is empty: orders/delivery.py)."""
     checkout = get_checkout(token, user=user, lock=True)
     if (pickup_point_id is None) == (address is None):
         raise ShopError(
-            "delivery_method_required", "Hãy chọn một cách nhận hàng: nhận tại điểm bán hoặc giao tận nơi.",
+            CheckoutErrorCode.DELIVERY_METHOD_REQUIRED, "Hãy chọn một cách nhận hàng: nhận tại điểm bán hoặc giao tận nơi.",
             "Choose one delivery method: pickup at a sales point, or delivery to an address.", field="pickupPointId",
         )
     if pickup_point_id is not None:
@@ -378,25 +349,22 @@ def set_delivery(*, token, pickup_point_id: int | None = None, address: dict | N
         name = clean_text(address.get("full_name"))
         street = clean_text(address.get("street_address"))
         if not 2 <= len(name) <= 120:
-            raise ShopError("invalid_name", "Hãy nhập họ tên người nhận (2–120 ký tự).",
+            raise ShopError(CheckoutErrorCode.INVALID_NAME, "Hãy nhập họ tên người nhận (2–120 ký tự).",
                             "Enter the recipient's full name (2–120 characters).", field="shippingAddress.fullName")
         if not 5 <= len(street) <= 300:
-            raise ShopError("invalid_address", "Hãy nhập số nhà, thôn/bản, tổ dân phố (5–300 ký tự).",
+            raise ShopError(CheckoutErrorCode.INVALID_ADDRESS, "Hãy nhập số nhà, thôn/bản, tổ dân phố (5–300 ký tự).",
                             "Enter the street, village or hamlet (5–300 characters).",
                             field="shippingAddress.streetAddress")
         phone = address.get("phone") or checkout.phone
         if not phone:
-            raise ShopError("phone_required", "Hãy nhập số điện thoại người nhận để shipper gọi.",
+            raise ShopError(CheckoutErrorCode.PHONE_REQUIRED, "Hãy nhập số điện thoại người nhận để shipper gọi.",
                             "Enter the recipient's phone number so the courier can call.",
                             field="shippingAddress.phone")
         phone = normalize_phone(phone, field="shippingAddress.phone")
-        commune = Commune.objects.select_related("district").filter(pk=address.get("commune_id")).first()
-        if commune is None:
-            raise ShopError("commune_not_found", "Không tìm thấy xã / phường; hãy chọn trong danh sách.",
-                            "Unknown commune; choose one from the list.", field="shippingAddress.communeId")
-        district = district_of(commune)
-        if district is None or shipping_zone(district.code) is None:
-            raise _commune_not_served()
+        # Any commune of the country (or an old district-era address converted); refused when no zone
+        # covers it or a line's product may not travel there (fresh produce), the lines named.
+        commune = delivery.address_commune(address)
+        delivery.check_destination(delivery.destination(commune), checkout.lines.select_related("variant__product"))
         checkout.delivery_kind, checkout.pickup_point = DeliveryKind.DELIVERY, None
         checkout.ship_name, checkout.ship_phone, checkout.ship_street, checkout.ship_commune = name, phone, street, commune
     checkout.save()
@@ -409,31 +377,32 @@ def set_delivery(*, token, pickup_point_id: int | None = None, address: dict | N
 class Totals:
     subtotal_vnd: int
     shipping_vnd: int
+    shipping: object = None  # orders.shipping.Quote of a delivery (zone, days, free), None for pickup
 
     @property
     def total_vnd(self) -> int:
         return self.subtotal_vnd + self.shipping_vnd
 
 
-def shipping_fee(checkout: Checkout) -> int:
-    if checkout.delivery_kind != DeliveryKind.DELIVERY or checkout.ship_commune_id is None:
-        return 0
-    district = district_of(checkout.ship_commune)
-    zone = shipping_zone(district.code) if district else None
-    return int(zone["fee_vnd"]) if zone else 0
-
-
 def totals(checkout: Checkout, lines=None) -> Totals:
-    """Whole đồng, computed here only: the client never sends a price."""
-    lines = lines if lines is not None else list(checkout.lines.select_related("variant"))
+    """Whole đồng, computed here only: the client never sends a price. The delivery fee is the
+    zone's bracket for the parcel's packed weight (orders/shipping.py), free from the threshold."""
+    lines = lines if lines is not None else list(checkout.lines.select_related("variant__product"))
     subtotal = sum(int(line.variant.price_vnd) * line.quantity for line in lines)
-    return Totals(subtotal, shipping_fee(checkout))
+    quote = delivery.checkout_quote(checkout, lines, subtotal)
+    return Totals(subtotal, quote.fee_vnd if quote else 0, quote)
 
 
-def payment_methods_for(checkout: Checkout) -> list[str]:
+def payment_methods_for(checkout: Checkout, lines=None) -> list[str]:
     methods = []
     if settings.STRIPE_SECRET_KEY:
         methods.append(PaymentMethod.CARD.value)
+    # Bank transfer where an account receives it (before routing: the pickup point's, else the default).
+    if checkout.delivery_kind and bank_transfers.offered(
+        checkout.pickup_point_id if checkout.delivery_kind == DeliveryKind.PICKUP else None,
+        lambda: totals(checkout, lines).total_vnd,
+    ):
+        methods.append(PaymentMethod.BANK_TRANSFER.value)
     if checkout.delivery_kind == DeliveryKind.DELIVERY:
         methods.append(PaymentMethod.CASH_ON_DELIVERY.value)
     elif checkout.delivery_kind == DeliveryKind.PICKUP:
@@ -453,7 +422,7 @@ class Completion:
 
 def _idempotency_conflict():
     return ShopError(
-        "idempotency_key_reused", "Khoá chống trùng (idempotencyKey) này đã dùng cho một giỏ hàng khác; hãy tạo khoá mới.",
+        CheckoutErrorCode.IDEMPOTENCY_KEY_REUSED, "Khoá chống trùng (idempotencyKey) này đã dùng cho một giỏ hàng khác; hãy tạo khoá mới.",
         "This idempotencyKey was already used for another checkout; send a new key.", field="idempotencyKey",
     )
 
@@ -465,19 +434,15 @@ def _routing_input(checkout, lines, stocks):
             id=p.pk, code=p.code, name=p.name, kind=p.kind, district=p.district.code,
             delivers_to=frozenset(d.code for d in p.delivers_to.all()), priority=p.priority,
             latitude=float(p.latitude), longitude=float(p.longitude), pickup_enabled=p.pickup_enabled,
+            nationwide=delivery.ships_nationwide(p),
         )
         for p in points
     ]
     available = {key: s.quantity_available for key, s in stocks.items()}
     if checkout.delivery_kind == DeliveryKind.PICKUP:
         destination = routing.Pickup(checkout.pickup_point_id)
-    else:
-        district = district_of(checkout.ship_commune)
-        destination = routing.Delivery(
-            district.code,
-            float(district.latitude) if district.latitude is not None else None,
-            float(district.longitude) if district.longitude is not None else None,
-        )
+    else:  # by 2022 district inside the province; outside it, the points that ship nationwide
+        destination = delivery.routing_destination(checkout.ship_commune)
     route_lines = [routing.Line(line.variant_id, line.quantity, _label(line.variant)) for line in lines]
     return route_lines, route_points, available, destination
 
@@ -499,10 +464,10 @@ def complete_checkout(*, token, payment_method: str, idempotency_key: str | None
 
     idempotency_key = (idempotency_key or "").strip() or None
     if idempotency_key and len(idempotency_key) > 80:
-        raise ShopError("invalid_idempotency_key", "idempotencyKey dài tối đa 80 ký tự.",
+        raise ShopError(CheckoutErrorCode.INVALID_IDEMPOTENCY_KEY, "idempotencyKey dài tối đa 80 ký tự.",
                         "idempotencyKey is at most 80 characters.", field="idempotencyKey")
     if payment_method not in PaymentMethod.values:
-        raise ShopError("invalid_payment_method", "Phương thức thanh toán không hợp lệ.", "Unknown payment method.",
+        raise ShopError(CheckoutErrorCode.INVALID_PAYMENT_METHOD, "Phương thức thanh toán không hợp lệ.", "Unknown payment method.",
                         field="paymentMethod")
     try:
         with transaction.atomic():
@@ -539,30 +504,33 @@ def _complete_locked(token, payment_method, idempotency_key, user, client_ip="")
         return Order.objects.get(pk=checkout.order_id), False
     lines = list(checkout.lines.select_related("variant__product").order_by("variant_id"))
     if not lines:
-        raise ShopError("empty_checkout", "Giỏ hàng chưa có sản phẩm nào.", "The cart is empty.", field="lines")
+        raise ShopError(CheckoutErrorCode.EMPTY_CHECKOUT, "Giỏ hàng chưa có sản phẩm nào.", "The cart is empty.", field="lines")
     services.require_contact(email=checkout.email, phone=checkout.phone)
     if not checkout.delivery_kind:
-        raise ShopError("delivery_method_required", "Hãy chọn cách nhận hàng trước khi đặt.",
+        raise ShopError(CheckoutErrorCode.DELIVERY_METHOD_REQUIRED, "Hãy chọn cách nhận hàng trước khi đặt.",
                         "Choose a delivery method before placing the order.", field="deliveryMethod")
     if checkout.delivery_kind == DeliveryKind.PICKUP:
         check_pickup_point(checkout.pickup_point_id, field="deliveryMethod")
-    if payment_method not in payment_methods_for(checkout):
+    if payment_method not in payment_methods_for(checkout, lines):
         if payment_method == PaymentMethod.CARD:
-            raise ShopError("card_payments_unavailable", "Hiện chưa nhận thanh toán thẻ; hãy chọn trả tiền mặt.",
+            raise ShopError(PaymentErrorCode.CARD_PAYMENTS_UNAVAILABLE, "Hiện chưa nhận thanh toán thẻ; hãy chọn trả tiền mặt.",
                             "Card payments are not available; choose cash.", field="paymentMethod")
+        if payment_method == PaymentMethod.BANK_TRANSFER:
+            raise bank_transfers.unavailable()
         raise ShopError(
-            "payment_method_not_allowed",
+            CheckoutErrorCode.PAYMENT_METHOD_NOT_ALLOWED,
             "Trả tiền khi nhận hàng chỉ dùng khi giao tận nơi; trả tại điểm bán chỉ dùng khi nhận tại điểm.",
             "Cash on delivery is for delivery only; pay at pickup is for pickup only.", field="paymentMethod",
         )
     # The caps hold at completion too: a cap may have been lowered since the lines were written.
     if len(lines) > settings.ORDER_MAX_LINES:
-        raise ShopError("too_many_lines", f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
+        raise ShopError(CheckoutErrorCode.TOO_MANY_LINES, f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
                         f"At most {settings.ORDER_MAX_LINES} lines per order.", field="lines")
     for line in lines:
         _check_quantity(line.quantity, "lines")
     _check_units([line.quantity for line in lines])
     sellables = sellable_variants([line.variant_id for line in lines], field="lines")
+    delivery.check_checkout(checkout, lines)  # still served, and every line may go there
     client = unpaid.client_hash(client_ip)
     unpaid.check_open_orders(email=checkout.email, phones=[checkout.phone, checkout.ship_phone], client=client,
                              user=user)
@@ -572,15 +540,18 @@ def _complete_locked(token, payment_method, idempotency_key, user, client_ip="")
 
     sums = totals(checkout, lines)
     card = payment_method == PaymentMethod.CARD
+    transfer = payment_method == PaymentMethod.BANK_TRANSFER
+    # The account of the points routing chose (refused here, before anything is written, if none).
+    account = bank_transfers.account_for_order(decision.point_ids, sums.total_vnd) if transfer else None
     order = Order.objects.create(
         idempotency_key=idempotency_key,
         user=checkout.user, email=checkout.email, phone=checkout.phone, language=checkout.language,
-        status=Order.Status.UNCONFIRMED if card else Order.Status.CONFIRMED,
+        status=Order.Status.UNCONFIRMED if card or transfer else Order.Status.CONFIRMED,
         delivery_kind=checkout.delivery_kind, pickup_point_id=checkout.pickup_point_id,
         ship_name=checkout.ship_name, ship_phone=checkout.ship_phone, ship_street=checkout.ship_street,
         ship_commune_id=checkout.ship_commune_id,
         payment_method=payment_method,
-        payment_status=Order.PaymentStatus.AWAITING if card else Order.PaymentStatus.NOT_PAID,
+        payment_status=Order.PaymentStatus.AWAITING if card or transfer else Order.PaymentStatus.NOT_PAID,
         subtotal_vnd=sums.subtotal_vnd, shipping_vnd=sums.shipping_vnd, total_vnd=sums.total_vnd,
         routing_reason=decision.reason, routing_reason_en=decision.reason_en,
         reserved_until=timezone.now() + datetime.timedelta(minutes=settings.ORDER_RESERVATION_MINUTES) if card else None,
@@ -588,6 +559,8 @@ def _complete_locked(token, payment_method, idempotency_key, user, client_ip="")
     )
     order.number = f"{settings.ORDER_NUMBER_PREFIX}{order.pk:06d}"
     order.save(update_fields=["number"])
+    if transfer:
+        bank_transfers.remember_account(order, account)
     order_lines = OrderLine.objects.bulk_create([
         OrderLine(
             order=order, variant=line.variant, product_name=line.variant.product.name,
@@ -603,10 +576,12 @@ def _complete_locked(token, payment_method, idempotency_key, user, client_ip="")
     Checkout.objects.filter(pk=checkout.pk).update(order=order)
     events.log(
         order, "PLACED",
-        f"Đặt hàng {order.number}: {len(order_lines)} sản phẩm, tổng {order.total_vnd} đồng. {decision.reason}",
-        f"Order {order.number} placed: {len(order_lines)} items, total {order.total_vnd} VND. {decision.reason_en}",
+        f"Đặt hàng {order.number}: {len(order_lines)} sản phẩm, tổng {format_vnd(order.total_vnd, 'vi')}. {decision.reason}",
+        f"Order {order.number} placed: {len(order_lines)} items, total {format_vnd(order.total_vnd, 'en')}. {decision.reason_en}",
         user=user, actor=order.email or order.phone,
     )
-    if not card:
+    if transfer:
+        bank_transfers.order_placed(order)
+    elif not card:
         notifications.order_confirmed(order)
     return order, True

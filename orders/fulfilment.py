@@ -11,8 +11,10 @@ lines). Anything else is an error that says which moves are allowed.
 from django.db import transaction
 
 from orders import allocation, events, notifications
+from orders.errors import OrderErrorCode
 from orders.models import DeliveryKind, Fulfillment, Order, PaymentMethod
 from shop.errors import ShopError
+from shop.money import format_vnd
 from shop.permissions import can_act_on, require_staff
 from shop.text import clean_text
 
@@ -38,7 +40,7 @@ def allowed_next(fulfillment: Fulfillment, delivery_kind: str) -> list[str]:
 
 
 def _not_found():
-    return ShopError("fulfillment_not_found", "Không tìm thấy phần đơn này.", "Fulfilment not found.", field="id")
+    return ShopError(OrderErrorCode.FULFILLMENT_NOT_FOUND, "Không tìm thấy phần đơn này.", "Fulfilment not found.", field="id")
 
 
 @transaction.atomic
@@ -51,27 +53,27 @@ def update_status(*, fulfillment_id: int, status: str, user, note: str = "") -> 
     order = Order.objects.select_for_update().get(pk=fulfillment.order_id)
     fulfillment.order = order
     if status not in S.values:
-        raise ShopError("invalid_status", "Trạng thái không hợp lệ.", "Unknown status.", field="status")
+        raise ShopError(OrderErrorCode.INVALID_STATUS, "Trạng thái không hợp lệ.", "Unknown status.", field="status")
     allowed = allowed_next(fulfillment, order.delivery_kind)
     if status not in allowed:
         ok = ", ".join(allowed) or "không còn bước nào / none"
         raise ShopError(
-            "illegal_transition",
+            OrderErrorCode.ILLEGAL_TRANSITION,
             f"Không chuyển được từ {fulfillment.status} sang {status}; được phép: {ok}.",
             f"Cannot go from {fulfillment.status} to {status}; allowed: {ok}.", field="status",
         )
     if status != S.CANCELLED and order.status != Order.Status.CONFIRMED:
         raise ShopError(
-            "order_not_confirmed",
+            OrderErrorCode.ORDER_NOT_CONFIRMED,
             "Đơn chưa được xác nhận (đang chờ thanh toán thẻ hoặc đã huỷ); chưa chuẩn bị hàng.",
             "The order is not confirmed (awaiting card payment, or cancelled); do not prepare it yet.", field="id",
         )
     if (status == S.PICKED_UP and order.payment_method == PaymentMethod.PAY_AT_PICKUP
             and order.payment_status != Order.PaymentStatus.PAID):
         raise ShopError(
-            "payment_not_collected",
-            f"Hãy thu {order.total_vnd} đồng và ghi nhận (paymentMarkCollected) trước khi giao hàng cho khách.",
-            f"Collect {order.total_vnd} VND and record it (paymentMarkCollected) before handing the goods over.",
+            OrderErrorCode.PAYMENT_NOT_COLLECTED,
+            f"Hãy thu {format_vnd(order.total_vnd, 'vi')} và ghi nhận (paymentMarkCollected) trước khi giao hàng cho khách.",
+            f"Collect {format_vnd(order.total_vnd, 'en')} and record it (paymentMarkCollected) before handing the goods over.",
             field="status",
         )
     note = clean_text(note)[:500]  # shown to the customer: no control or bidi characters
@@ -108,7 +110,7 @@ def cancel_by_staff(*, fulfillment_id: int, reason: str, user) -> Fulfillment:
     reason = clean_text(reason)
     if not 3 <= len(reason) <= 300:
         raise ShopError(
-            "reason_required", "Hãy ghi lý do huỷ (3–300 ký tự), ví dụ “hết hàng, khách đồng ý đổi ngày”.",
+            OrderErrorCode.REASON_REQUIRED, "Hãy ghi lý do huỷ (3–300 ký tự), ví dụ “hết hàng, khách đồng ý đổi ngày”.",
             "Give the reason for cancelling (3–300 characters), e.g. “out of stock, the customer agreed”.",
             field="note",
         )
@@ -116,26 +118,17 @@ def cancel_by_staff(*, fulfillment_id: int, reason: str, user) -> Fulfillment:
 
 
 def _after_cancel(order, fulfillment, user, note):
-    """The whole order is cancelled when nothing is left; a card payment is refunded for what was cancelled."""
-    from orders import payments
+    """With nothing left, the whole order is cancelled as every whole-order cancel is
+    (services.cancel_locked_order: the order's status, payment, log and e-mails); else a card
+    payment is refunded for what was cancelled."""
+    from orders import payments, services
 
     statuses = set(order.fulfillments.values_list("status", flat=True))
     if statuses == {S.CANCELLED}:
-        order.status = Order.Status.CANCELLED
-        order.reserved_until = None
-        if order.payment_status in (Order.PaymentStatus.AWAITING, Order.PaymentStatus.FAILED):
-            order.payment_status = Order.PaymentStatus.VOIDED
-        order.save(update_fields=["status", "reserved_until", "payment_status", "updated_at"])
-        reason_vi = "điểm bán huỷ" + (f": {note}" if note else "")
-        reason_en = "cancelled by the sales point" + (f": {note}" if note else "")
-        events.log(order, "CANCELLED", f"Huỷ đơn: {reason_vi}", f"Order cancelled: {reason_en}", user=user)
-        refund = order.paid_vnd - order.refunded_vnd
-        if order.payment_method == PaymentMethod.CARD:
-            if refund > 0:
-                payments.refund_after_commit(order, refund, reason_vi=reason_vi, reason_en=reason_en)
-            elif order.stripe_payment_intent:
-                transaction.on_commit(lambda: payments.cancel_intent(order))
-        notifications.order_cancelled(order, reason_vi, reason_en)
+        services.cancel_locked_order(
+            order, reason_vi="điểm bán huỷ" + (f": {note}" if note else ""),
+            reason_en="cancelled by the sales point" + (f": {note}" if note else ""), user=user,
+        )
     elif order.payment_method == PaymentMethod.CARD and order.paid_vnd > order.refunded_vnd:
         amount = sum(line.quantity * line.order_line.unit_price_vnd
                      for line in fulfillment.lines.select_related("order_line"))

@@ -25,10 +25,12 @@ class PaymentMethod(models.TextChoices):
     CARD = "CARD", "thẻ (Stripe)"
     CASH_ON_DELIVERY = "CASH_ON_DELIVERY", "trả tiền khi nhận hàng"
     PAY_AT_PICKUP = "PAY_AT_PICKUP", "trả tiền tại điểm bán"
+    BANK_TRANSFER = "BANK_TRANSFER", "chuyển khoản (VietQR)"
 
 
 class AddressFields(models.Model):
-    """A delivery address inside the province: a commune and a street line."""
+    """A delivery address anywhere in Vietnam: a commune (since 1 July 2025, of any province; or an old
+    commune of the home province) and a street line (orders/delivery.py)."""
 
     ship_name = models.CharField("người nhận", max_length=120, blank=True)
     ship_phone = models.CharField("điện thoại người nhận", max_length=16, blank=True)
@@ -95,7 +97,7 @@ class Order(AddressFields):
 
     class PaymentStatus(models.TextChoices):
         NOT_PAID = "NOT_PAID", "chưa thu tiền"  # cash: collected at hand-over
-        AWAITING = "AWAITING", "chờ thanh toán thẻ"
+        AWAITING = "AWAITING", "chờ thanh toán (thẻ, chuyển khoản)"
         FAILED = "FAILED", "thanh toán lỗi"
         PAID = "PAID", "đã thanh toán"
         PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED", "đã hoàn một phần"
@@ -133,6 +135,13 @@ class Order(AddressFields):
     client_hash = models.CharField(max_length=32, null=True, blank=True, db_index=True, editable=False)
     stripe_payment_intent = models.CharField(max_length=80, blank=True, db_index=True)
     stripe_client_secret = models.CharField(max_length=200, blank=True, editable=False)
+    # Bank transfer (orders/bank_transfers.py): the account the buyer was told to pay into, as it
+    # was then (an account edited later does not change what the order's QR said), and the content.
+    transfer_bank_bin = models.CharField("ngân hàng nhận", max_length=6, blank=True, editable=False)
+    transfer_account_number = models.CharField("tài khoản nhận", max_length=19, blank=True, editable=False)
+    transfer_account_name = models.CharField("chủ tài khoản nhận", max_length=100, blank=True, editable=False)
+    transfer_content = models.CharField("nội dung chuyển khoản", max_length=25, blank=True, db_index=True,
+                                        editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -395,3 +404,75 @@ class ShippingRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone.code} ≤ {self.up_to_grams} g: {self.fee_vnd}"
+
+
+class BankTransaction(models.Model):
+    """One incoming bank transaction: sent by a bank feed (SePay, Casso) or recorded by staff from
+    the bank statement. Matched to an order by the order code in its content and its amount
+    (orders/bank_transfers.py); what does not pay an order exactly waits for staff (NEEDS_REVIEW).
+    Recorded once per (provider, transaction id): a feed's redelivery finds its row."""
+
+    class Provider(models.TextChoices):
+        SEPAY = "SEPAY", "SePay"
+        CASSO = "CASSO", "Casso"
+        MANUAL = "MANUAL", "nhân viên ghi nhận"
+
+    class Status(models.TextChoices):
+        MATCHED = "MATCHED", "đã khớp đơn"
+        NEEDS_REVIEW = "NEEDS_REVIEW", "cần kiểm tra"
+        RESOLVED = "RESOLVED", "đã xử lý"
+
+    class Reason(models.TextChoices):
+        PARTIAL = "PARTIAL", "chuyển thiếu"
+        EXCESS = "EXCESS", "chuyển thừa"
+        LATE = "LATE", "đơn đã huỷ hoặc hết hạn"
+        ALREADY_PAID = "ALREADY_PAID", "đơn đã thanh toán"
+        NOT_TRANSFER = "NOT_TRANSFER", "đơn không trả bằng chuyển khoản"
+        UNMATCHED = "UNMATCHED", "không rõ đơn"
+        AMBIGUOUS = "AMBIGUOUS", "ghi nhiều đơn"
+
+    class Resolution(models.TextChoices):
+        ACCEPTED = "ACCEPTED", "nhận làm tiền của đơn"
+        REFUNDED = "REFUNDED", "đã hoàn lại người chuyển"
+        DUPLICATE = "DUPLICATE", "trùng một giao dịch đã ghi"
+
+    provider = models.CharField("nguồn", max_length=8, choices=Provider.choices)
+    transaction_id = models.CharField("mã giao dịch", max_length=64)
+    amount_vnd = models.PositiveBigIntegerField("số tiền")
+    content = models.CharField("nội dung", max_length=500, blank=True)
+    account_number = models.CharField("tài khoản nhận", max_length=32, blank=True)
+    reference = models.CharField("mã tham chiếu ngân hàng", max_length=64, blank=True, db_index=True)
+    bank_time = models.DateTimeField("thời điểm ở ngân hàng", null=True, blank=True)
+    raw = models.JSONField("dữ liệu gốc", default=dict, blank=True)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="bank_transactions")
+    status = models.CharField("tình trạng", max_length=14, choices=Status.choices, db_index=True)
+    reason = models.CharField("lý do cần kiểm tra", max_length=14, choices=Reason.choices, blank=True)
+    resolution = models.CharField("cách xử lý", max_length=10, choices=Resolution.choices, blank=True)
+    note = models.TextField("ghi chú", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name="nhân viên ghi nhận")
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name="nhân viên xử lý")
+    resolved_at = models.DateTimeField("xử lý lúc", null=True, blank=True)
+    received_at = models.DateTimeField("nhận lúc", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "giao dịch chuyển khoản"
+        verbose_name_plural = "giao dịch chuyển khoản"
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["order", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "transaction_id"], name="banktransaction_once_per_provider"),
+            models.CheckConstraint(condition=Q(amount_vnd__gte=1), name="banktransaction_amount_positive"),
+            # Waiting for staff always says why (a resolved one keeps why it waited).
+            models.CheckConstraint(condition=~Q(status="NEEDS_REVIEW") | ~Q(reason=""),
+                                   name="banktransaction_review_has_reason"),
+            models.CheckConstraint(
+                condition=Q(status="RESOLVED", resolution__in=["ACCEPTED", "REFUNDED", "DUPLICATE"])
+                | (~Q(status="RESOLVED") & Q(resolution="")),
+                name="banktransaction_resolved_has_resolution",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} {self.transaction_id}: {self.amount_vnd} ₫"

@@ -141,3 +141,70 @@ def fulfillment_shipped(fulfillment) -> None:
              f"{point.name_en or point.name} has shipped part of order {order.number}. Follow it: {_status_url(order)}\n",
              lang),
     )
+
+
+def transfer_requested(order, transfer) -> None:
+    """A bank-transfer order placed: what to pay, into which account, with which content, by when
+    (the QR code itself is on the status page, linked)."""
+    lang = order.language
+    if transfer is not None:
+        bank = transfer.bank.short_name
+        how = pick(
+            f"Hãy chuyển khoản (hoặc quét mã VietQR trên trang đơn hàng bằng ứng dụng ngân hàng):\n"
+            f"  Ngân hàng: {bank} — {transfer.bank.name}\n  Số tài khoản: {transfer.account_number}\n"
+            f"  Chủ tài khoản: {transfer.account_name}\n  Số tiền: {format_vnd(transfer.amount_vnd, lang)}\n"
+            f"  Nội dung chuyển khoản: {transfer.content}\n"
+            "Hãy ghi đúng nội dung và số tiền để đơn được xác nhận tự động.\n",
+            f"Please make a bank transfer (or scan the VietQR code on your order page with your banking app):\n"
+            f"  Bank: {bank} — {transfer.bank.name}\n  Account number: {transfer.account_number}\n"
+            f"  Account holder: {transfer.account_name}\n  Amount: {format_vnd(transfer.amount_vnd, lang)}\n"
+            f"  Transfer content: {transfer.content}\n"
+            "Enter exactly this content and amount so the order is confirmed automatically.\n",
+            lang,
+        )
+    else:
+        how = pick("Thông tin chuyển khoản có trên trang đơn hàng.\n", "The transfer details are on your order page.\n",
+                   lang)
+    body = pick(
+        f"Cảm ơn bạn đã đặt hàng OCOP Điện Biên.\n\nĐơn {order.number}\n{_lines_text(order, lang)}\n"
+        f"Phí giao hàng: {format_vnd(order.shipping_vnd, lang)}\nTổng cộng: {format_vnd(order.total_vnd, lang)}\n\n",
+        f"Thank you for your order from OCOP Điện Biên.\n\nOrder {order.number}\n{_lines_text(order, lang)}\n"
+        f"Delivery: {format_vnd(order.shipping_vnd, lang)}\nTotal: {format_vnd(order.total_vnd, lang)}\n\n",
+        lang,
+    ) + how
+    if order.hold_until:
+        body += "\n" + unpaid.deadline_notice(order, lang) + "\n"
+    body += pick(f"\nMã QR và tình trạng đơn: {_status_url(order)}\n", f"\nQR code and order status: {_status_url(order)}\n",
+                 lang)
+    _tell_customer(order, "transfer", pick(f"Đơn hàng {order.number}: chờ chuyển khoản",
+                                           f"Order {order.number}: waiting for your bank transfer", lang), body)
+
+
+def province_emails() -> list[str]:
+    return list(
+        StaffAssignment.objects.filter(role=StaffAssignment.Role.PROVINCE, user__is_active=True)
+        .exclude(user__email="").values_list("user__email", flat=True)
+    )
+
+
+def transfer_needs_review(*, number: str, amount_vnd: int, reason_vi: str, content: str, point_ids) -> None:
+    """A bank transfer waits for staff: the serving points' staff are told (the province's admins when
+    it names no order)."""
+    recipients = staff_emails(point_ids) if point_ids else province_emails()
+    what = f"đơn {number}" if number else "chưa rõ đơn"
+    _send(
+        f"[OCOP] Chuyển khoản cần kiểm tra: {format_vnd(amount_vnd, 'vi')} ({what})",
+        f"Khoản chuyển {format_vnd(amount_vnd, 'vi')}, nội dung “{content}”: {reason_vi}.\n"
+        f"Xử lý tại: {settings.SITE_URL}/staff/bank-transfers/\n",
+        recipients,
+    )
+
+
+def transfer_refund_owed(order, amount_vnd: int) -> None:
+    """A cancelled order paid by transfer: its serving points must send the money back."""
+    _send(
+        f"[OCOP] Cần hoàn tiền chuyển khoản đơn {order.number}",
+        f"Đơn {order.number} đã trả {format_vnd(amount_vnd, 'vi')} bằng chuyển khoản và đã huỷ: hãy chuyển khoản hoàn "
+        f"lại cho khách ({order.email or order.phone}).\n",
+        staff_emails(_point_ids(order)),
+    )

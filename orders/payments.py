@@ -27,8 +27,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orders import events, notifications
+from orders.errors import OrderErrorCode, PaymentErrorCode
 from orders.models import Order, PaymentMethod, StripeEvent
 from shop.errors import ShopError
+from shop.money import format_vnd
 from shop.permissions import can_act_on, require_staff
 from shop.text import clean_text
 
@@ -41,7 +43,7 @@ class StripeUnavailable(ShopError):
 
 def _client() -> stripe.StripeClient:
     if not settings.STRIPE_SECRET_KEY:
-        raise StripeUnavailable("card_payments_unavailable", "Hiện chưa nhận thanh toán thẻ; hãy chọn trả tiền mặt.",
+        raise StripeUnavailable(PaymentErrorCode.CARD_PAYMENTS_UNAVAILABLE, "Hiện chưa nhận thanh toán thẻ; hãy chọn trả tiền mặt.",
                                 "Card payments are not available; choose cash.", field="paymentMethod")
     base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
     return stripe.StripeClient(
@@ -53,7 +55,7 @@ def _client() -> stripe.StripeClient:
 def _provider_error(exc) -> StripeUnavailable:
     logger.warning("stripe call failed: %s: %s", exc.__class__.__name__, exc)
     return StripeUnavailable(
-        "payment_provider_error",
+        PaymentErrorCode.PAYMENT_PROVIDER_ERROR,
         "Cổng thanh toán thẻ đang trục trặc; đơn hàng vẫn được giữ, hãy thử lại sau ít phút.",
         "The card payment service is having trouble; your order is held, try again in a few minutes.",
         field="paymentMethod",
@@ -123,8 +125,8 @@ def refund(order_id: int, amount_vnd: int, *, reason_vi: str, reason_en: str) ->
             order = Order.objects.select_for_update().get(pk=order_id)
             order.payment_status = Order.PaymentStatus.REFUND_PENDING
             order.save(update_fields=["payment_status", "updated_at"])
-            events.log(order, "NOTE", f"Hoàn {amount} đồng chưa thành công ({exc.__class__.__name__}); cần hoàn thủ công.",
-                       f"Refund of {amount} VND failed ({exc.__class__.__name__}); refund it by hand.", actor="stripe")
+            events.log(order, "NOTE", f"Hoàn {format_vnd(amount, 'vi')} chưa thành công ({exc.__class__.__name__}); cần hoàn thủ công.",
+                       f"Refund of {format_vnd(amount, 'en')} failed ({exc.__class__.__name__}); refund it by hand.", actor="stripe")
         return
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
@@ -140,8 +142,8 @@ def _record_refund(order, amount, *, refund_id, reason_vi, reason_en):
         Order.PaymentStatus.REFUNDED if order.refunded_vnd >= order.paid_vnd else Order.PaymentStatus.PARTIALLY_REFUNDED
     )
     order.save(update_fields=["refunded_vnd", "payment_status", "updated_at"])
-    events.log(order, "REFUNDED", f"Đã hoàn {amount} đồng ({refund_id}): {reason_vi}",
-               f"Refunded {amount} VND ({refund_id}): {reason_en}", actor="stripe", data={"refund": refund_id, "amount": amount})
+    events.log(order, "REFUNDED", f"Đã hoàn {format_vnd(amount, 'vi')} ({refund_id}): {reason_vi}",
+               f"Refunded {format_vnd(amount, 'en')} ({refund_id}): {reason_en}", actor="stripe", data={"refund": refund_id, "amount": amount})
 
 
 def refund_after_commit(order, amount_vnd, *, reason_vi, reason_en):
@@ -178,25 +180,30 @@ def mark_collected(*, order_id: int, amount_vnd: int, user) -> Order:
     point_ids = list(order.fulfillments.values_list("sales_point_id", flat=True)) if order else []
     # An order no point of the user's serves gets the same answer as a missing one: no probing of ids.
     if order is None or not any(can_act_on(user, pid) for pid in point_ids):
-        raise ShopError("order_not_found", "Không tìm thấy đơn hàng.", "Order not found.", field="orderId")
+        raise ShopError(OrderErrorCode.ORDER_NOT_FOUND, "Không tìm thấy đơn hàng.", "Order not found.", field="orderId")
     if order.payment_method == PaymentMethod.CARD:
-        raise ShopError("not_cash_order", "Đơn này thanh toán bằng thẻ; không thu tiền mặt.",
+        raise ShopError(PaymentErrorCode.NOT_CASH_ORDER, "Đơn này thanh toán bằng thẻ; không thu tiền mặt.",
                         "This order is paid by card; there is no cash to collect.", field="orderId")
+    if order.payment_method == PaymentMethod.BANK_TRANSFER:
+        raise ShopError(PaymentErrorCode.NOT_CASH_ORDER,
+                        "Đơn này trả bằng chuyển khoản; hãy ghi nhận khoản chuyển (mục Chuyển khoản), không thu tiền mặt.",
+                        "This order is paid by bank transfer; record the transfer (Bank transfers), not cash.",
+                        field="orderId")
     if order.status == Order.Status.CANCELLED:
-        raise ShopError("order_cancelled", "Đơn đã huỷ; không thu tiền.", "The order is cancelled; collect nothing.",
+        raise ShopError(PaymentErrorCode.ORDER_CANCELLED, "Đơn đã huỷ; không thu tiền.", "The order is cancelled; collect nothing.",
                         field="orderId")
     if order.payment_status == Order.PaymentStatus.PAID:
-        raise ShopError("already_paid", "Đơn này đã thu đủ tiền.", "This order is already paid.", field="orderId")
+        raise ShopError(PaymentErrorCode.ALREADY_PAID, "Đơn này đã thu đủ tiền.", "This order is already paid.", field="orderId")
     due = amount_due(order)
     if not isinstance(amount_vnd, int) or amount_vnd != due:
         raise ShopError(
-            "amount_mismatch",
-            f"Số tiền phải đúng số cần thu của đơn: {due} đồng; hãy kiểm tra lại.",
-            f"The amount must be what the order owes: {due} VND; check it.", field="amountVnd",
+            PaymentErrorCode.AMOUNT_MISMATCH,
+            f"Số tiền phải đúng số cần thu của đơn: {format_vnd(due, 'vi')}; hãy kiểm tra lại.",
+            f"The amount must be what the order owes: {format_vnd(due, 'en')}; check it.", field="amountVnd",
         )
     order.paid_vnd, order.payment_status = amount_vnd, Order.PaymentStatus.PAID
     order.save(update_fields=["paid_vnd", "payment_status", "updated_at"])
-    events.log(order, "CASH_COLLECTED", f"Đã thu {amount_vnd} đồng tiền mặt.", f"Collected {amount_vnd} VND in cash.",
+    events.log(order, "CASH_COLLECTED", f"Đã thu {format_vnd(amount_vnd, 'vi')} tiền mặt.", f"Collected {format_vnd(amount_vnd, 'en')} in cash.",
                user=user)
     return order
 
@@ -308,15 +315,15 @@ def _on_succeeded(intent):
     if order.status == Order.Status.CANCELLED:
         # Paid after the reservation expired (or after a cancel): the stock is gone, give the money back.
         order.save(update_fields=["paid_vnd", "payment_status", "updated_at"])
-        events.log(order, "PAID", f"Nhận {amount} đồng sau khi đơn đã huỷ; sẽ hoàn lại.",
-                   f"Received {amount} VND after the order was cancelled; refunding it.", actor="stripe")
+        events.log(order, "PAID", f"Nhận {format_vnd(amount, 'vi')} sau khi đơn đã huỷ; sẽ hoàn lại.",
+                   f"Received {format_vnd(amount, 'en')} after the order was cancelled; refunding it.", actor="stripe")
         refund_after_commit(order, amount, reason_vi="thanh toán đến sau khi đơn đã huỷ",
                             reason_en="payment arrived after the order was cancelled")
         return "paid after cancel: refunding", order
     order.status = Order.Status.CONFIRMED
     order.reserved_until = None
     order.save(update_fields=["paid_vnd", "payment_status", "status", "reserved_until", "updated_at"])
-    events.log(order, "PAID", f"Đã thanh toán thẻ {amount} đồng.", f"Card payment of {amount} VND received.",
+    events.log(order, "PAID", f"Đã thanh toán thẻ {format_vnd(amount, 'vi')}.", f"Card payment of {format_vnd(amount, 'en')} received.",
                actor="stripe", data={"payment_intent": intent.get("id")})
     notifications.order_confirmed(order)
     services.complete_if_done(order)

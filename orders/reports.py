@@ -26,7 +26,7 @@ from inventory import availability
 from inventory.models import Stock
 from orders import fulfilment, payments
 from orders.models import Fulfillment, FulfillmentLine, Order, OrderEvent, PaymentMethod
-from shop.errors import ShopError
+from shop.errors import CommonErrorCode, ShopError
 from shop.models import SalesPoint
 from shop.periods import DateRange, day_bounds
 from shop.permissions import require_point, require_staff, visible_points
@@ -49,7 +49,7 @@ def staff_point(user, code: str) -> SalesPoint:
     point = visible_points(user).select_related("district").filter(code=code).first()
     if point is None:
         raise ShopError(
-            "permission_denied", "Bạn không được phân công ở điểm bán này; hãy liên hệ quản lý điểm bán đó.",
+            CommonErrorCode.PERMISSION_DENIED, "Bạn không được phân công ở điểm bán này; hãy liên hệ quản lý điểm bán đó.",
             "You are not assigned to this sales point; contact that point's manager.", field="point",
         )
     return point
@@ -83,7 +83,7 @@ def fulfilment_queue(*, user, point: SalesPoint, day: datetime.date | None = Non
     rows = list(
         Fulfillment.objects.filter(sales_point=point)
         .filter(Q(status__in=OPEN) | Q(status__in=DONE, updated_at__gte=today_start))
-        .select_related("order", "order__ship_commune", "order__pickup_point")
+        .select_related("order", "order__ship_commune__province", "order__pickup_point")
         .prefetch_related(Prefetch("lines", FulfillmentLine.objects.select_related("order_line").order_by("id")))
         .order_by("created_at", "id")[:QUEUE_LIMIT]
     )

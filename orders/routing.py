@@ -17,6 +17,11 @@ The policy (DESIGN.md, "Order routing"):
    nearest), then the provincial centre, then the nearest other point that
    ships. If none has everything: the fewest fulfilments; among as few,
    the smallest priorities, then the shortest total distance.
+3. Delivery outside the province (`Delivery(out_of_province=True)`): the
+   points that send parcels across Vietnam (`Point.nationwide`: the ones the
+   province designates, else the provincial centre) and no other — one of
+   them with everything, else the fewest of them; short stock there is an
+   error naming the lines and the points that have them (staff can transfer).
 
 Points that deliver nowhere (a fair stall, `delivers_to` empty) sell over the
 counter and for pickup, but never ship.
@@ -25,6 +30,7 @@ import itertools
 import math
 from dataclasses import dataclass, field
 
+from orders.errors import CheckoutErrorCode
 from shop.errors import ShopError
 
 PROVINCIAL = "PROVINCIAL"
@@ -52,6 +58,7 @@ class Point:
     latitude: float = 0.0
     longitude: float = 0.0
     pickup_enabled: bool = True
+    nationwide: bool = False  # sends parcels outside the province (see `senders`)
 
 
 @dataclass(frozen=True)
@@ -61,9 +68,12 @@ class Pickup:
 
 @dataclass(frozen=True)
 class Delivery:
-    district: str  # 2022 district code of the destination
+    district: str  # 2022 district code of the destination ("" when not known, or outside the province)
     latitude: float | None = None
     longitude: float | None = None
+    out_of_province: bool = False
+    place: str = ""  # where it goes, for the reason: "thành phố Hà Nội"
+    place_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,15 +138,17 @@ def route(lines, points, stock, destination) -> Decision:
     - lines: iterable of Line (quantity ≥ 1)
     - points: iterable of Point — the points open today (the caller filters)
     - stock: {(point_id, variant_id): units available (on hand − allocated)}
-    - destination: Pickup(point_id) or Delivery(district, latitude, longitude)
+    - destination: Pickup(point_id) or Delivery(district, latitude, longitude[, out_of_province, place])
     """
     lines = list(lines)
     wanted = _merge(lines)
     if not wanted or any(q <= 0 for q in wanted.values()):
-        raise RoutingError("empty_checkout", "Giỏ hàng chưa có sản phẩm nào.", "The cart is empty.", field="lines")
+        raise RoutingError(CheckoutErrorCode.EMPTY_CHECKOUT, "Giỏ hàng chưa có sản phẩm nào.", "The cart is empty.", field="lines")
     points = sorted(points, key=lambda p: p.id)
     if isinstance(destination, Pickup):
         return _route_pickup(lines, wanted, points, stock, destination)
+    if destination.out_of_province:
+        return _route_out_of_province(lines, wanted, points, stock, destination)
     return _route_delivery(lines, wanted, points, stock, destination)
 
 
@@ -149,7 +161,7 @@ def _route_pickup(lines, wanted, points, stock, destination) -> Decision:
     point = by_id.get(destination.point_id)
     if point is None or not point.pickup_enabled:
         raise RoutingError(
-            "pickup_point_unavailable",
+            CheckoutErrorCode.PICKUP_POINT_UNAVAILABLE,
             "Điểm nhận hàng này hôm nay không mở cửa hoặc không nhận giao tại chỗ; hãy chọn điểm khác.",
             "This pickup point is closed today or offers no pickup; choose another point.",
             field="pickupPointId",
@@ -169,7 +181,7 @@ def _route_pickup(lines, wanted, points, stock, destination) -> Decision:
             vi_parts.append(f"{label} (cần {quantity}, còn {have}; có tại: {where_vi})")
             en_parts.append(f"{label} (need {quantity}, {have} left; available at: {where_en})")
         raise RoutingError(
-            "insufficient_stock_at_pickup_point",
+            CheckoutErrorCode.INSUFFICIENT_STOCK_AT_PICKUP_POINT,
             f"{point.name} không đủ hàng: " + "; ".join(vi_parts) + ". Hãy chọn điểm nhận khác hoặc bớt số lượng.",
             f"{point.name} does not have enough: " + "; ".join(en_parts) + ". Choose another pickup point or lower the quantity.",
             field="pickupPointId",
@@ -224,7 +236,7 @@ def _route_delivery(lines, wanted, points, stock, destination) -> Decision:
             short.append((variant_id, labels[variant_id], quantity, total))
     if short:
         raise RoutingError(
-            "out_of_stock",
+            CheckoutErrorCode.OUT_OF_STOCK,
             "Không đủ hàng: " + "; ".join(f"{label} (cần {q}, cả tỉnh còn {t})" for _, label, q, t in short)
             + ". Hãy bớt số lượng hoặc bỏ sản phẩm đó.",
             "Out of stock: " + "; ".join(f"{label} (need {q}, {t} left in the province)" for _, label, q, t in short)
@@ -294,3 +306,72 @@ def _split(wanted, chosen, stock) -> tuple[Allocation, ...]:
             if not left:
                 break
     return tuple(allocations)
+
+
+# -- outside the province -----------------------------------------------------------------------
+
+def senders(points) -> list[Point]:
+    """The points that send parcels outside the province: those flagged `nationwide` (the province's
+    designation), or, when none is, the provincial centre(s); best priority first."""
+    chosen = [p for p in points if p.nationwide] or [p for p in points if p.kind == PROVINCIAL]
+    return sorted(chosen, key=lambda p: (p.priority, p.code, p.id))
+
+
+def _who_sends(point: Point) -> tuple[str, str]:
+    if point.kind == PROVINCIAL:
+        return "Trung tâm tỉnh gửi hàng đi toàn quốc", "the provincial centre ships across Vietnam"
+    return (f"{point.name} là điểm tỉnh chỉ định gửi hàng đi toàn quốc",
+            f"{point.name} is the point the province designates to ship across Vietnam")
+
+
+def _route_out_of_province(lines, wanted, points, stock, destination) -> Decision:
+    chosen = senders(points)
+    to_vi = f" tới {destination.place}" if destination.place else ""
+    to_en = f" to {destination.place_en or destination.place}" if destination.place else ""
+    if not chosen:
+        raise RoutingError(
+            CheckoutErrorCode.COMMUNE_NOT_SERVED,
+            "Hôm nay chưa có điểm bán nào gửi hàng đi ngoài tỉnh; hãy thử lại sau hoặc chọn nhận tại điểm bán.",
+            "No sales point is sending parcels outside the province today; try again later or choose pickup.",
+            field="deliveryMethod",
+        )
+    labels = _labels(lines)
+    for point in chosen:
+        if _has_all(stock, point.id, wanted):
+            who_vi, who_en = _who_sends(point)
+            return Decision(
+                tuple(Allocation(point.id, v, q) for v, q in sorted(wanted.items())),
+                f"Giao ngoài tỉnh: {who_vi}. Gửi từ {point.name}{to_vi}: điểm này có đủ mọi sản phẩm.",
+                f"Out-of-province delivery: {who_en}. Shipped from {point.name}{to_en}: it has every item.",
+            )
+    short = []
+    for variant_id, quantity in wanted.items():
+        total = sum(_available(stock, p.id, variant_id) for p in chosen)
+        if total < quantity:
+            elsewhere = [p for p in points if p not in chosen and _available(stock, p.id, variant_id) > 0]
+            short.append((variant_id, labels[variant_id], quantity, total, elsewhere))
+    if short:
+        names = ", ".join(p.name for p in chosen)
+        vi = "; ".join(f"{label} (cần {q}, còn {t}" + (f"; có tại: {', '.join(p.name for p in e)}" if e else "") + ")"
+                       for _, label, q, t, e in short)
+        en = "; ".join(f"{label} (need {q}, {t} left" + (f"; available at: {', '.join(p.name for p in e)}" if e else "") + ")"
+                       for _, label, q, t, e in short)
+        raise RoutingError(
+            CheckoutErrorCode.OUT_OF_STOCK,
+            f"Đơn giao ngoài tỉnh do {names} gửi đi, và ở đó không đủ hàng: {vi}. "
+            "Hãy bớt số lượng, bỏ sản phẩm đó, hoặc nhận tại điểm bán có hàng.",
+            f"Orders outside the province are shipped by {names}, which does not have enough: {en}. "
+            "Lower the quantity, remove the item, or pick it up at a point that has it.",
+            field="lines",
+            missing=tuple((v, [p.id for p in e]) for v, _, _, _, e in short),
+        )
+    split = _fewest_points(wanted, chosen, stock, destination)
+    allocations = _split(wanted, split, stock)
+    names = ", ".join(p.name for p in split)
+    who_vi, who_en = _who_sends(split[0])
+    return Decision(
+        allocations,
+        f"Giao ngoài tỉnh: {who_vi}. Không điểm gửi đi nào có đủ mọi sản phẩm; chia cho {len(split)} điểm ({names}){to_vi}.",
+        f"Out-of-province delivery: {who_en}. No shipping point has every item; split across {len(split)} points "
+        f"({names}){to_en}.",
+    )

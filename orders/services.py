@@ -7,8 +7,9 @@ from catalog.models import ProductVariant
 from inventory import ledger
 from inventory.models import Stock
 from orders import allocation, events, notifications
+from orders.errors import CheckoutErrorCode, OrderErrorCode
 from orders.models import Fulfillment, Order, PaymentMethod
-from shop.errors import ShopError
+from shop.errors import CommonErrorCode, ShopError
 from shop.models import SalesPoint
 from shop.permissions import require_point
 
@@ -20,7 +21,7 @@ def require_contact(*, email: str, phone: str) -> None:
     """A checkout needs an e-mail or a phone number before it becomes an order (the same rule
     complete_checkout applies; pages call this to say so on the step that asks for them)."""
     if not ((email or "").strip() or (phone or "").strip()):
-        raise ShopError("contact_required", "Hãy nhập e-mail hoặc số điện thoại để nhận thông tin đơn hàng.",
+        raise ShopError(CheckoutErrorCode.CONTACT_REQUIRED, "Hãy nhập e-mail hoặc số điện thoại để nhận thông tin đơn hàng.",
                         "Enter an e-mail or a phone number to hear about your order.", field="email")
 
 
@@ -35,7 +36,7 @@ def get_order_by_token(token, *, lock=False) -> Order:
     qs = Order.objects.select_for_update() if lock else Order.objects
     order = qs.filter(token=token).first() if token else None
     if order is None:
-        raise ShopError("order_not_found", "Không tìm thấy đơn hàng; hãy kiểm tra đường dẫn trong e-mail.",
+        raise ShopError(OrderErrorCode.ORDER_NOT_FOUND, "Không tìm thấy đơn hàng; hãy kiểm tra đường dẫn trong e-mail.",
                         "Order not found; check the link in your e-mail.", field="token")
     return order
 
@@ -46,10 +47,10 @@ def cancel_locked_order(order: Order, *, reason_vi: str, reason_en: str, user=No
     payment (after the commit), tell the customer and the staff."""
     fulfillments = list(order.fulfillments.select_for_update().order_by("id"))
     if order.status == Order.Status.CANCELLED:
-        raise ShopError("already_cancelled", "Đơn này đã huỷ rồi.", "This order is already cancelled.", field="token")
+        raise ShopError(OrderErrorCode.ALREADY_CANCELLED, "Đơn này đã huỷ rồi.", "This order is already cancelled.", field="token")
     if any(f.status in HANDED_OVER for f in fulfillments):
         raise ShopError(
-            "already_handed_over",
+            OrderErrorCode.ALREADY_HANDED_OVER,
             "Hàng đã được giao cho khách hoặc đơn vị vận chuyển nên không huỷ được; hãy liên hệ điểm bán để đổi trả.",
             "The goods were already handed over, so the order cannot be cancelled; contact the sales point for a return.",
             field="token",
@@ -73,6 +74,10 @@ def cancel_locked_order(order: Order, *, reason_vi: str, reason_en: str, user=No
             payments.refund_after_commit(order, was_paid, reason_vi=reason_vi, reason_en=reason_en)
         elif cancel_at_stripe and order.stripe_payment_intent:
             transaction.on_commit(lambda: payments.cancel_intent(order))
+    elif order.payment_method == PaymentMethod.BANK_TRANSFER and was_paid > 0:
+        from orders import bank_transfers
+
+        bank_transfers.refund_owed(order, was_paid, reason_vi=reason_vi, reason_en=reason_en)
     notifications.order_cancelled(order, reason_vi, reason_en)
     return order
 
@@ -132,9 +137,9 @@ def update_stock(*, sales_point_id: int, variant_id: int, quantity_on_hand: int,
     require_point(user, sales_point_id, field="salesPointId")
     ledger.check_reason(reason)
     if not SalesPoint.objects.filter(pk=sales_point_id).exists():
-        raise ShopError("sales_point_not_found", "Không tìm thấy điểm bán.", "Sales point not found.", field="salesPointId")
+        raise ShopError(CommonErrorCode.SALES_POINT_NOT_FOUND, "Không tìm thấy điểm bán.", "Sales point not found.", field="salesPointId")
     if not ProductVariant.objects.filter(pk=variant_id).exists():
-        raise ShopError("variant_not_found", "Không tìm thấy sản phẩm.", "Product variant not found.", field="variantId")
+        raise ShopError(CommonErrorCode.VARIANT_NOT_FOUND, "Không tìm thấy sản phẩm.", "Product variant not found.", field="variantId")
     stock = ledger.count(variant_id=variant_id, sales_point_id=sales_point_id, quantity_on_hand=quantity_on_hand,
                          reason=reason, actor=user)
     stock.refresh_from_db()

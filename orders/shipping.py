@@ -67,7 +67,7 @@ def zone_for(commune: Commune, zones: list[ShippingZone] | None = None) -> Shipp
     if province is None and (commune.era == Commune.Era.Y2022 or commune.district_id):
         province = home_province()  # the 2022 communes kept are the home province's
     if province == home_province():
-        from orders.checkout import district_of  # the 2022 district rule lives with checkout's routing
+        from orders.delivery import district_of  # the 2022 district rule lives with delivery's routing glue
 
         district = district_of(commune)
         home = [z for z in zones if z.kind == ShippingZone.Kind.HOME]

@@ -15,7 +15,9 @@
   then is cancelled and its stock released (`release_expired_holds`, a
   periodic task and the release_expired_reservations command). Once goods
   have gone out, the hold is over: the rest is the staff's to finish.
-  Card orders keep their own short reservation (`reserved_until`).
+  Card orders keep their own short reservation (`reserved_until`). A
+  bank-transfer order (UNCONFIRMED, AWAITING its transfer) waits
+  ORDER_TRANSFER_HOLD_HOURS, then is cancelled the same way.
 - Staff of a point serving the order can extend the deadline
   (`extend_hold`), logged with who and how long.
 """
@@ -31,6 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from orders import events
+from orders.errors import CheckoutErrorCode, OrderErrorCode
 from orders.models import Fulfillment, Order, PaymentMethod
 from shop.errors import ShopError
 from shop.permissions import can_act_on, is_staff_member, require_staff
@@ -93,7 +96,7 @@ def check_open_orders(*, email: str, phones, client: str | None, user=None) -> N
     open_orders = Order.objects.filter(OPEN_UNPAID)
     if per_contact and contact and open_orders.filter(contact).count() >= per_contact:
         raise ShopError(
-            "too_many_open_orders",
+            CheckoutErrorCode.TOO_MANY_OPEN_ORDERS,
             f"Bạn đang có {per_contact} đơn chưa thanh toán đang giữ hàng. Hãy nhận hàng, trả tiền hoặc huỷ một đơn "
             "(theo đường dẫn trong e-mail) trước khi đặt thêm; cần gấp, hãy gọi điểm bán.",
             f"You already have {per_contact} unpaid orders holding items. Collect, pay for or cancel one "
@@ -102,7 +105,7 @@ def check_open_orders(*, email: str, phones, client: str | None, user=None) -> N
         )
     if client and open_orders.filter(client_hash=client).count() >= per_client:
         raise ShopError(
-            "too_many_open_orders",
+            CheckoutErrorCode.TOO_MANY_OPEN_ORDERS,
             f"Đã có {per_client} đơn chưa thanh toán được đặt từ mạng của bạn. Hãy nhận hàng, trả tiền hoặc huỷ "
             "bớt trước khi đặt thêm, hoặc gọi điểm bán để đặt.",
             f"{per_client} unpaid orders were already placed from your network. Collect, pay for or cancel some "
@@ -118,7 +121,10 @@ def _end_of_day(moment: datetime.datetime) -> datetime.datetime:
 
 
 def hold_deadline(payment_method: str, now: datetime.datetime | None = None) -> datetime.datetime | None:
-    """When a new order paid this way stops holding its stock unpaid (None: card orders, see reserved_until)."""
+    """When a new order paid this way stops holding its stock unpaid (None: card orders, see reserved_until).
+    A bank-transfer order waits ORDER_TRANSFER_HOLD_HOURS for its transfer."""
+    if payment_method == PaymentMethod.BANK_TRANSFER:
+        return (now or timezone.now()) + datetime.timedelta(hours=settings.ORDER_TRANSFER_HOLD_HOURS)
     days = {PaymentMethod.PAY_AT_PICKUP: settings.ORDER_PICKUP_HOLD_DAYS,
             PaymentMethod.CASH_ON_DELIVERY: settings.ORDER_DELIVERY_HOLD_DAYS}.get(payment_method)
     if days is None:
@@ -127,12 +133,13 @@ def hold_deadline(payment_method: str, now: datetime.datetime | None = None) -> 
 
 
 def holds_stock(order: Order, fulfillment_statuses) -> bool:
-    """Is the order an unpaid cash order holding stock until its deadline?"""
-    return bool(
-        order.hold_until and order.status == Order.Status.CONFIRMED
-        and order.payment_status == Order.PaymentStatus.NOT_PAID
-        and not any(s in HANDED_OVER for s in fulfillment_statuses)
-    )
+    """Is the order an unpaid cash order, or a bank-transfer order awaiting its transfer, holding stock
+    until its deadline?"""
+    if order.payment_method == PaymentMethod.BANK_TRANSFER:
+        waiting = order.status == Order.Status.UNCONFIRMED and order.payment_status == Order.PaymentStatus.AWAITING
+    else:
+        waiting = order.status == Order.Status.CONFIRMED and order.payment_status == Order.PaymentStatus.NOT_PAID
+    return bool(order.hold_until and waiting and not any(s in HANDED_OVER for s in fulfillment_statuses))
 
 
 def deadline_words(moment: datetime.datetime, language: str) -> str:
@@ -146,6 +153,12 @@ def deadline_words(moment: datetime.datetime, language: str) -> str:
 def deadline_notice(order: Order, language: str) -> str:
     """What the customer is told about the deadline (the status page; fit for the order e-mail)."""
     when = deadline_words(order.hold_until, language)
+    if order.payment_method == PaymentMethod.BANK_TRANSFER:
+        if language == "en":
+            return (f"Please make the transfer by {when}. If it has not arrived by then, the order is cancelled "
+                    "automatically and the items go back on sale.")
+        return (f"Hãy chuyển khoản trước {when}. Nếu đến lúc đó cửa hàng chưa nhận được tiền, đơn sẽ tự huỷ và hàng "
+                "được bán cho khách khác.")
     if order.payment_method == PaymentMethod.PAY_AT_PICKUP:
         if language == "en":
             return (f"Please collect your order by {when}. After that it is cancelled automatically and the items "
@@ -160,7 +173,7 @@ def deadline_notice(order: Order, language: str) -> str:
 
 
 def _order_not_found() -> ShopError:
-    return ShopError("order_not_found", "Không tìm thấy đơn hàng.", "Order not found.", field="orderId")
+    return ShopError(OrderErrorCode.ORDER_NOT_FOUND, "Không tìm thấy đơn hàng.", "Order not found.", field="orderId")
 
 
 @transaction.atomic
@@ -169,7 +182,7 @@ def extend_hold(*, order_id: int, days: int, user) -> Order:
     require_staff(user)
     cap = settings.ORDER_HOLD_EXTEND_MAX_DAYS
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= cap:
-        raise ShopError("invalid_days", f"Số ngày gia hạn phải từ 1 đến {cap}.",
+        raise ShopError(OrderErrorCode.INVALID_DAYS, f"Số ngày gia hạn phải từ 1 đến {cap}.",
                         f"Extend by 1 to {cap} days.", field="days")
     order = Order.objects.select_for_update().filter(pk=order_id).first() if isinstance(order_id, int) else None
     statuses = list(order.fulfillments.values_list("sales_point_id", "status")) if order else []
@@ -178,7 +191,7 @@ def extend_hold(*, order_id: int, days: int, user) -> Order:
         raise _order_not_found()
     if not holds_stock(order, [status for _, status in statuses]):
         raise ShopError(
-            "hold_not_extendable", "Đơn này không còn giữ hàng chờ thanh toán (đã trả, đã gửi đi hoặc đã huỷ).",
+            OrderErrorCode.HOLD_NOT_EXTENDABLE, "Đơn này không còn giữ hàng chờ thanh toán (đã trả, đã gửi đi hoặc đã huỷ).",
             "This order no longer holds items awaiting payment (paid, sent out or cancelled).", field="orderId",
         )
     previous = order.hold_until
@@ -216,10 +229,11 @@ def release_expired_holds(*, now: datetime.datetime | None = None) -> list[str]:
                 order.hold_until = None
                 order.save(update_fields=["hold_until", "updated_at"])
                 continue
-            reason_vi = ("quá hạn nhận hàng mà chưa nhận" if order.payment_method == PaymentMethod.PAY_AT_PICKUP
-                         else "quá hạn giữ hàng mà chưa gửi đi được")
-            reason_en = ("not collected before the hold ran out" if order.payment_method == PaymentMethod.PAY_AT_PICKUP
-                         else "not sent out before the hold ran out")
+            reason_vi, reason_en = {
+                PaymentMethod.PAY_AT_PICKUP: ("quá hạn nhận hàng mà chưa nhận", "not collected before the hold ran out"),
+                PaymentMethod.BANK_TRANSFER: ("quá hạn mà chưa nhận được tiền chuyển khoản",
+                                              "no bank transfer arrived before the hold ran out"),
+            }.get(order.payment_method, ("quá hạn giữ hàng mà chưa gửi đi được", "not sent out before the hold ran out"))
             services.cancel_locked_order(order, reason_vi=reason_vi, reason_en=reason_en, actor="system",
                                          kind="EXPIRED")
             cancelled.append(order.number)

@@ -38,6 +38,7 @@ import segno
 from django.db.models import F, Q
 
 from orders import banks
+from orders.errors import PaymentErrorCode
 from shop.errors import ShopError
 from shop.money import format_vnd
 from shop.text import fold
@@ -84,7 +85,7 @@ def check_bin(bin_code) -> str:
     value = bin_code.strip() if isinstance(bin_code, str) else ""
     if not _BIN.fullmatch(value):
         raise ShopError(
-            "vietqr_bad_bin", f"Mã BIN ngân hàng phải gồm đúng 6 chữ số (nhận được “{bin_code}”).",
+            PaymentErrorCode.VIETQR_BAD_BIN, f"Mã BIN ngân hàng phải gồm đúng 6 chữ số (nhận được “{bin_code}”).",
             f"The bank's BIN must be exactly 6 digits (got “{bin_code}”).", field="bank_bin",
         )
     return value
@@ -96,7 +97,7 @@ def check_account_number(account_number) -> str:
     value = re.sub(r"[\s.-]", "", account_number).upper() if isinstance(account_number, str) else ""
     if not _ACCOUNT.fullmatch(value):
         raise ShopError(
-            "vietqr_bad_account",
+            PaymentErrorCode.VIETQR_BAD_ACCOUNT,
             f"Số tài khoản chỉ gồm chữ số và chữ cái không dấu, tối đa {MAX_ACCOUNT} ký tự (nhận được “{account_number}”).",
             f"The account number is digits and plain letters only, at most {MAX_ACCOUNT} characters "
             f"(got “{account_number}”).", field="account_number",
@@ -107,7 +108,7 @@ def check_account_number(account_number) -> str:
 def check_amount(amount_vnd) -> int:
     if isinstance(amount_vnd, bool) or not isinstance(amount_vnd, int) or not 1 <= amount_vnd <= MAX_AMOUNT_VND:
         raise ShopError(
-            "vietqr_bad_amount",
+            PaymentErrorCode.VIETQR_BAD_AMOUNT,
             f"Số tiền chuyển khoản phải là số đồng nguyên từ 1 ₫ đến {format_vnd(MAX_AMOUNT_VND, 'vi')} "
             f"(nhận được {amount_vnd!r}).",
             f"A transfer amount is a whole number of đồng from ₫1 to {format_vnd(MAX_AMOUNT_VND, 'en')} "
@@ -120,7 +121,7 @@ def check_content(content) -> str:
     value = content if isinstance(content, str) else ""
     if not _CONTENT.fullmatch(value):
         raise ShopError(
-            "vietqr_bad_content",
+            PaymentErrorCode.VIETQR_BAD_CONTENT,
             f"Nội dung chuyển khoản chỉ gồm chữ in hoa không dấu và chữ số, 1–{MAX_CONTENT} ký tự (nhận được “{content}”).",
             f"The transfer content is uppercase plain letters and digits only, 1–{MAX_CONTENT} characters "
             f"(got “{content}”).", field="content",
@@ -140,7 +141,7 @@ def account_name_as_printed(name: str) -> str:
     value = " ".join(re.sub(r"[^0-9A-Z .,&()/-]", " ", fold(name or "").upper()).split())
     if not value:
         raise ShopError(
-            "vietqr_bad_account_name", "Hãy nhập tên chủ tài khoản như ngân hàng in (chữ không dấu).",
+            PaymentErrorCode.VIETQR_BAD_ACCOUNT_NAME, "Hãy nhập tên chủ tài khoản như ngân hàng in (chữ không dấu).",
             "Enter the account holder's name as the bank prints it (plain letters).", field="account_name",
         )
     return value
@@ -205,7 +206,7 @@ def transfer_for(account, *, amount_vnd: int, order_number: str) -> Transfer:
     bank = banks.bank(account.bank_bin)
     if bank is None:
         raise ShopError(
-            "vietqr_unknown_bank",
+            PaymentErrorCode.VIETQR_UNKNOWN_BANK,
             f"Ngân hàng có mã BIN {account.bank_bin} không còn trong danh sách NAPAS; quản trị tỉnh cần sửa tài khoản nhận tiền.",
             f"The bank with BIN {account.bank_bin} is no longer on NAPAS's list; the province admin must fix "
             f"the receiving account.",
@@ -241,7 +242,7 @@ def require_account(point_id: int | None):
     account = account_for(point_id)
     if account is None:
         raise ShopError(
-            "vietqr_no_account", "Chưa có tài khoản nhận chuyển khoản; hãy chọn cách thanh toán khác.",
+            PaymentErrorCode.VIETQR_NO_ACCOUNT, "Chưa có tài khoản nhận chuyển khoản; hãy chọn cách thanh toán khác.",
             "No account receives bank transfers yet; choose another way to pay.", field="payment_method",
         )
     return account

@@ -1,4 +1,4 @@
-"""`search` and `suggest` (API.md), thin callers of `catalog.search`.
+"""`search` and `suggest` (API.md), thin callers of the `search` package (search/__init__.py).
 
 `products(filter: {search: …})` pages through the same backend
 (`search_page`), so the two never disagree about what matches.

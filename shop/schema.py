@@ -7,14 +7,15 @@ from inventory.graphql.transfers import Mutation as TransfersMutation
 from inventory.graphql.transfers import Query as TransfersQuery
 from orders.graphql.schema import Mutation as OrdersMutation
 from orders.graphql.schema import Query as OrdersQuery
+from orders.graphql.shipping import Query as ShippingQuery
 from search.schema import SearchQuery
 from shop.graphql.addresses import Query as AddressesQuery
 from traceability.graphql.schema import Mutation as TraceabilityMutation
 from traceability.graphql.schema import Query as TraceabilityQuery
 
 
-class Query(CatalogQuery, InventoryQuery, TransfersQuery, SearchQuery, OrdersQuery, TraceabilityQuery, AddressesQuery,
-            graphene.ObjectType):
+class Query(CatalogQuery, InventoryQuery, TransfersQuery, SearchQuery, OrdersQuery, ShippingQuery, TraceabilityQuery,
+            AddressesQuery, graphene.ObjectType):
     node = graphene.relay.Node.Field()
 
 

@@ -93,6 +93,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["ENGINE"] = "shop.db.sqlite3"  # flushes the stock ledger last (shop/db/sqlite3/base.py)
     (BASE_DIR / "var").mkdir(exist_ok=True)
     # WAL lets the dev server read while a command writes; a busy timeout
     # turns short lock waits into waits instead of "database is locked".
@@ -298,7 +299,7 @@ TRACE_REDIS_RETRY_AFTER = float(os.environ.get("TRACE_REDIS_RETRY_AFTER", "10"))
 # The shop's own EPCIS vocabulary (the harvesting bizStep, extension fields).
 TRACE_VOCABULARY = os.environ.get("TRACE_VOCABULARY", "https://ocop-dienbien.example/voc/")
 
-# Search (catalog/search/). Embedded (SQLite FTS5 / PostgreSQL pg_trgm) unless
+# Search (search/). Embedded (SQLite FTS5 / PostgreSQL pg_trgm) unless
 # ELASTICSEARCH_URL is set; if Elasticsearch is unreachable or slower than the
 # timeout, search answers from the embedded index and says so in the logs.
 SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "elasticsearch" if ELASTICSEARCH_URL else "embedded")
@@ -363,6 +364,19 @@ ORDER_DELIVERY_HOLD_DAYS = int(os.environ.get("ORDER_DELIVERY_HOLD_DAYS", "7"))
 # The most days staff may add to a hold in one extension.
 ORDER_HOLD_EXTEND_MAX_DAYS = int(os.environ.get("ORDER_HOLD_EXTEND_MAX_DAYS", "14"))
 ORDER_NUMBER_PREFIX = os.environ.get("ORDER_NUMBER_PREFIX", "DB")
+# Bank transfer (VietQR; orders/bank_transfers.py): an order awaiting its transfer holds its stock
+# this many hours, then is cancelled and the customer told.
+ORDER_TRANSFER_HOLD_HOURS = int(os.environ.get("ORDER_TRANSFER_HOLD_HOURS", "24"))
+# The bank-feed webhook (/webhooks/bank-transfer/, orders/bank_feeds.py) is refused unless one of
+# these is set: the key sent as `Authorization: Apikey <key>` (SePay) or `Secure-Token: <key>`
+# (Casso), and/or the secret of an HMAC-SHA256 signature (X-SePay-Signature over
+# "<X-SePay-Timestamp>.<body>", the timestamp within BANK_WEBHOOK_TOLERANCE_SECONDS).
+BANK_WEBHOOK_API_KEY = os.environ.get("BANK_WEBHOOK_API_KEY", "")
+BANK_WEBHOOK_SECRET = os.environ.get("BANK_WEBHOOK_SECRET", "")
+BANK_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("BANK_WEBHOOK_TOLERANCE_SECONDS", "300"))
+BANK_WEBHOOK_MAX_BYTES = int(os.environ.get("BANK_WEBHOOK_MAX_BYTES", str(256 * 1024)))
+# Development only: accept unauthenticated bank-feed calls (ignored unless DEBUG is on).
+BANK_WEBHOOK_ALLOW_UNAUTHENTICATED = env_bool("BANK_WEBHOOK_ALLOW_UNAUTHENTICATED", False)
 # Customer e-mails one address may get in 24 hours, all orders together (orders/notifications.py):
 # past it the mail is not sent and the order's log says so, so checkout cannot relay mail.
 ORDER_EMAILS_PER_ADDRESS_PER_DAY = int(os.environ.get("ORDER_EMAILS_PER_ADDRESS_PER_DAY", "10"))
@@ -372,15 +386,9 @@ ORDER_EMAILS_PER_ADDRESS_PER_DAY = int(os.environ.get("ORDER_EMAILS_PER_ADDRESS_
 SHIPPING_HOME_PROVINCE = os.environ.get("SHIPPING_HOME_PROVINCE", "11")
 SHIPPING_DEFAULT_GRAMS = int(os.environ.get("SHIPPING_DEFAULT_GRAMS", "500"))
 SHIPPING_FREE_OVER_VND = int(os.environ.get("SHIPPING_FREE_OVER_VND", "1000000"))
-# Delivery fee per zone, in whole đồng, by 2022 district code (pickup is free).
-ORDER_SHIPPING_ZONES = [
-    {"code": "noi-thanh", "name": "Điện Biên Phủ và huyện Điện Biên", "name_en": "Điện Biên Phủ and Điện Biên district",
-     "districts": ["094", "100"], "fee_vnd": 20_000},
-    {"code": "trung-tam", "name": "Điện Biên Đông, Mường Ảng, Tuần Giáo", "name_en": "Điện Biên Đông, Mường Ảng, Tuần Giáo",
-     "districts": ["101", "102", "099"], "fee_vnd": 30_000},
-    {"code": "vung-cao", "name": "Vùng cao phía bắc", "name_en": "Northern highlands",
-     "districts": ["095", "096", "097", "098", "103"], "fee_vnd": 45_000},
-]
+# The sales points (codes, comma-separated) the province designates to send parcels outside the
+# province; empty: the provincial centre does (orders/routing.py, "outside the province").
+SHIPPING_NATIONWIDE_POINTS = [c.strip() for c in os.environ.get("SHIPPING_NATIONWIDE_POINTS", "").split(",") if c.strip()]
 
 # Storefront (storefront/): the shopper pages.
 STOREFRONT_PAGE_SIZE = int(os.environ.get("STOREFRONT_PAGE_SIZE", "24"))

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.urls import reverse
 
 from catalog.models import ProductImage
 from inventory import availability
 from orders import checkout as checkout_service
-from orders import payments, services, unpaid
+from orders import payments, services, texts, unpaid
 from orders.models import DeliveryKind, Fulfillment, FulfillmentLine, Order, OrderEvent, PaymentMethod
 from shop.errors import pick
-from shop.models import Commune, SalesPoint
+from shop.models import SalesPoint
 from shop.money import format_vnd
-from storefront import presenters
+from storefront import presenters, transfer_panel
 
 # -- the cart -----------------------------------------------------------------------------
 
@@ -37,6 +36,7 @@ class CartLine:
     picture: presenters.Picture | None
     form: object = None
     errors: list = field(default_factory=list)
+    travel_note: str = ""  # where the product may not go (storefront/delivery_pages.cart_delivery)
 
     @property
     def id(self) -> int:
@@ -83,34 +83,7 @@ def pickup_points(day=None) -> list[SalesPoint]:
     )
 
 
-@dataclass
-class CommuneGroup:
-    label: str
-    communes: list  # (id, label)
-
-
-def commune_groups() -> list[CommuneGroup]:
-    """Communes for the delivery address: the current ones first, then the 2022 ones by district with
-    the zone's delivery fee (one query). Whether one is served is set_delivery's call."""
-    home = Q(era=Commune.Era.Y2022) | Q(province__code=settings.SHIPPING_HOME_PROVINCE)
-    communes = list(Commune.objects.filter(home).select_related("district").order_by("era", "district__code", "name"))
-    current = [c for c in communes if c.era == Commune.Era.Y2025]
-    groups = []
-    if current:
-        groups.append(CommuneGroup(pick("Xã, phường từ 01/07/2025", "Communes and wards since 1 July 2025"),
-                                   [(c.pk, presenters.commune_name(c)) for c in current]))
-    by_district: dict = {}
-    for c in communes:
-        if c.era != Commune.Era.Y2025 and c.district_id:
-            by_district.setdefault(c.district, []).append((c.pk, presenters.commune_name(c)))
-    for district, options in by_district.items():
-        zone = checkout_service.shipping_zone(district.code)
-        label = presenters.district_name(district)
-        if zone:
-            label = pick(f"{label} — phí giao {format_vnd(zone['fee_vnd'])}",
-                         f"{label} — delivery {format_vnd(zone['fee_vnd'])}")
-        groups.append(CommuneGroup(label, options))
-    return groups
+# The delivery address's picker (province, then commune) is storefront/delivery_pages.address_picker.
 
 
 @dataclass
@@ -119,20 +92,23 @@ class Review:
 
     lines: list
     totals: checkout_service.Totals
-    zone: str
+    zone: str  # the delivery zone's name, with its days: "Miền Bắc, 2–4 ngày"
     methods: list  # payment method values offered
+    place: str = ""  # the delivery address's commune and province: "phường Hoàn Kiếm, thành phố Hà Nội"
 
 
 def review(checkout, lines) -> Review:
     totals = checkout_service.totals(checkout, lines)
-    zone = ""
+    zone = place = ""
+    quote = totals.shipping
+    if quote is not None:
+        days = f"{quote.days_min}–{quote.days_max}"
+        zone = pick(f"{quote.zone.name}, {days} ngày", f"{quote.zone.name_en}, {days} days")
     if checkout.delivery_kind == DeliveryKind.DELIVERY and checkout.ship_commune_id:
-        district = checkout_service.district_of(checkout.ship_commune)
-        found = checkout_service.shipping_zone(district.code) if district else None
-        zone = pick(found["name"], found.get("name_en") or found["name"]) if found else ""
+        place = presenters.commune_place(checkout.ship_commune)
     return Review(
         lines=[cart_line(line) for line in lines], totals=totals, zone=zone,
-        methods=checkout_service.payment_methods_for(checkout),
+        methods=checkout_service.payment_methods_for(checkout, lines), place=place,
     )
 
 
@@ -140,6 +116,8 @@ PAYMENT_METHODS = {
     PaymentMethod.PAY_AT_PICKUP: ("Trả tiền tại điểm bán khi nhận hàng", "Pay at the sales point when you collect"),
     PaymentMethod.CASH_ON_DELIVERY: ("Trả tiền mặt khi nhận hàng (COD)", "Cash on delivery"),
     PaymentMethod.CARD: ("Thẻ ngân hàng hoặc thẻ quốc tế (Visa, Mastercard)", "Bank or international card (Visa, Mastercard)"),
+    PaymentMethod.BANK_TRANSFER: ("Chuyển khoản ngân hàng: quét mã VietQR bằng ứng dụng ngân hàng sau khi đặt",
+                                  "Bank transfer: scan a VietQR code with your banking app after ordering"),
 }
 
 
@@ -155,22 +133,8 @@ def payment_choices(methods) -> list[tuple[str, str, str]]:
 
 # -- the order status page ----------------------------------------------------------------------
 
-ORDER_STATUS = {
-    Order.Status.UNCONFIRMED: ("Chờ thanh toán thẻ", "Waiting for your card payment"),
-    Order.Status.CONFIRMED: ("Đã xác nhận, đang chuẩn bị", "Confirmed, being prepared"),
-    Order.Status.COMPLETED: ("Hoàn tất", "Completed"),
-    Order.Status.CANCELLED: ("Đã huỷ", "Cancelled"),
-}
-FULFILMENT_STATUS = {
-    Fulfillment.Status.NEW: ("Điểm bán đã nhận đơn", "Received by the sales point"),
-    Fulfillment.Status.PICKING: ("Đang chuẩn bị hàng", "Being prepared"),
-    Fulfillment.Status.PACKED: ("Đã đóng gói", "Packed"),
-    Fulfillment.Status.READY_FOR_PICKUP: ("Sẵn sàng, mời bạn đến nhận", "Ready for you to collect"),
-    Fulfillment.Status.PICKED_UP: ("Bạn đã nhận hàng", "Collected"),
-    Fulfillment.Status.SHIPPED: ("Đang giao tới bạn", "On its way to you"),
-    Fulfillment.Status.DELIVERED: ("Đã giao tới bạn", "Delivered"),
-    Fulfillment.Status.CANCELLED: ("Đã huỷ", "Cancelled"),
-}
+ORDER_STATUS = texts.ORDER_STATUS  # the statuses' names, one table in orders/texts.py
+FULFILMENT_STATUS = texts.FULFILMENT_STATUS
 # What happened, said to the customer; {point} is the fulfilment's sales point.
 FULFILMENT_EVENTS = {
     Fulfillment.Status.PICKING: ("{point} bắt đầu chuẩn bị hàng.", "{point} started preparing your items."),
@@ -197,8 +161,19 @@ QUIET_EVENTS = {OrderEvent.Kind.PAYMENT_INTENT, OrderEvent.Kind.NOTE, OrderEvent
                 OrderEvent.Kind.PAYMENT_REVIEW}
 
 
+TRANSFER_WORDS = {
+    Order.PaymentStatus.AWAITING: ("Chờ chuyển khoản.", "Waiting for your bank transfer."),
+    Order.PaymentStatus.REVIEW: ("Cửa hàng đã nhận khoản chuyển khoản chưa khớp với đơn và đang kiểm tra; nhân viên sẽ "
+                                 "liên hệ với bạn.",
+                                 "The shop received a transfer that does not match the order and is checking it; "
+                                 "staff will contact you."),
+}
+
+
 def payment_words(order) -> str:
     paid = order.payment_status
+    if order.payment_method == PaymentMethod.BANK_TRANSFER and paid in TRANSFER_WORDS:
+        return pick(*TRANSFER_WORDS[paid])
     if paid == Order.PaymentStatus.NOT_PAID:
         if order.payment_method == PaymentMethod.CASH_ON_DELIVERY:
             return pick("Chưa trả: trả tiền mặt khi nhận hàng.", "Not paid yet: pay in cash on delivery.")
@@ -244,6 +219,7 @@ class OrderPage:
     can_cancel: bool
     can_pay_by_card: bool
     hold_notice: str = ""  # the deadline of an unpaid cash order's hold
+    transfer: object = None  # storefront.transfer_panel.TransferPanel of an order waiting for its transfer
 
 
 def _history(order, events, points_by_fulfilment) -> list[HistoryEntry]:
@@ -261,6 +237,8 @@ def _history(order, events, points_by_fulfilment) -> list[HistoryEntry]:
         elif event.kind == OrderEvent.Kind.REFUNDED and (event.data or {}).get("amount"):
             amount = format_vnd(int(event.data["amount"]))
             text = pick(f"Đã hoàn lại {amount} cho bạn.", f"{amount} was refunded to you.")
+        elif event.kind == OrderEvent.Kind.PAID and (event.data or {}).get("method") == PaymentMethod.BANK_TRANSFER:
+            text = pick("Đã nhận tiền chuyển khoản của bạn.", "Your bank transfer was received.")
         elif event.kind in ORDER_EVENTS:
             text = pick(*ORDER_EVENTS[event.kind])
         if not text:  # a cancellation (its reason is in the log) or a kind without plain words yet
@@ -276,7 +254,7 @@ def order_page(token) -> OrderPage:
     its lines, its fulfilments with their points, their lines, its events.
     """
     order = services.get_order_by_token(token)
-    order = Order.objects.select_related("pickup_point__district", "ship_commune").get(pk=order.pk)
+    order = Order.objects.select_related("pickup_point__district", "ship_commune__province").get(pk=order.pk)
     lines = list(order.lines.order_by("id"))
     fulfilments = list(order.fulfillments.select_related("sales_point__district").order_by("id"))
     rows: dict[int, list] = {f.pk: [] for f in fulfilments}
@@ -289,17 +267,23 @@ def order_page(token) -> OrderPage:
     ]
     events = list(order.events.order_by("created_at", "id"))
     statuses = [f.status for f in fulfilments]
+    transfer = transfer_panel.panel(order)  # two more queries, for an order waiting for its transfer only
+    status = ORDER_STATUS.get(order.status, (order.status, order.status))
+    if order.payment_method == PaymentMethod.BANK_TRANSFER and order.status == Order.Status.UNCONFIRMED:
+        status = ("Chờ chuyển khoản", "Waiting for your bank transfer")
     return OrderPage(
         order=order,
         lines=lines,
         fulfilments=views,
         history=_history(order, events, {f.pk: f.sales_point for f in fulfilments}),
-        status=pick(*ORDER_STATUS.get(order.status, (order.status, order.status))),
+        status=pick(*status),
         payment=payment_words(order),
         payment_method=payment_method_label(order.payment_method),
         can_cancel=services.customer_can_cancel(order, statuses),
         can_pay_by_card=awaits_card_payment(order),
-        hold_notice=unpaid.deadline_notice(order, presenters.lang()) if unpaid.holds_stock(order, statuses) else "",
+        hold_notice=unpaid.deadline_notice(order, presenters.lang())
+        if unpaid.holds_stock(order, statuses) and transfer is None else "",
+        transfer=transfer,
     )
 
 

@@ -18,9 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from orders import checkout as checkout_service
 from orders import payments, services
+from orders.models import PaymentMethod
 from shop.errors import ShopError, pick
 from shop.net import client_ip
-from storefront import cart, checkout_pages, presenters
+from storefront import cart, checkout_pages, delivery_pages, presenters
 from storefront.forms import AddToCartForm, DeliveryForm, LineQuantityForm, PaymentForm, add_service_error
 from storefront.views import _render
 
@@ -79,9 +80,13 @@ def cart_page(request):
     rows, top = _cart_rows(request, lines, forms)
     if checkout is not None:
         cart.set_count(request, checkout_pages.units(lines))
+    # Where the items can go: the fee to the province chosen (?province=, or at checkout) and a note per line.
+    shipping = delivery_pages.cart_delivery(request, checkout, lines)
+    for row in rows:
+        row.travel_note = shipping.notes.get(row.id, "")
     return _render(request, "storefront/cart.html", {
         "lines": rows, "top_messages": top, "checkout": checkout, "noindex": True,
-        "subtotal": sum(row.total for row in rows),
+        "subtotal": sum(row.total for row in rows), "shipping": shipping,
     })
 
 
@@ -158,15 +163,19 @@ def checkout_details(request):
     if not lines:
         return redirect("storefront:cart")
     points = checkout_pages.pickup_points()
-    if request.method == "POST":
+    if request.method == "POST" and delivery_pages.FIND in request.POST:
+        # "Show the communes" / "Find": the page again with the province's communes; nothing saved.
+        form = DeliveryForm(initial=request.POST.dict(), points=points)
+    elif request.method == "POST":
         form = DeliveryForm(request.POST, points=points)
         parsed = form.is_valid()
         if _save_details(request, checkout, form) and parsed:
             return redirect("storefront:checkout_payment")
     else:
-        form = DeliveryForm(initial=_delivery_initial(checkout), points=points)
+        form = DeliveryForm(initial={**_delivery_initial(checkout), **delivery_pages.query_initial(request)},
+                            points=points)
     return _render(request, "storefront/checkout.html", {
-        "form": form, "points": points, "commune_groups": checkout_pages.commune_groups(),
+        "form": form, "points": points, "address": delivery_pages.address_picker(request, checkout, form),
         "summary": checkout_pages.review(checkout, lines), "step": 1, "noindex": True,
     })
 
@@ -252,6 +261,12 @@ def _placed(request, order):
     cart.set_count(request, 0)
     if checkout_pages.awaits_card_payment(order):
         return redirect("storefront:checkout_card", token=order.token)
+    if order.payment_method == PaymentMethod.BANK_TRANSFER:
+        messages.success(request, pick(
+            f"Đơn hàng {order.number} đã được đặt. Hãy chuyển khoản theo mã QR dưới đây; hãy lưu trang này để theo dõi đơn.",
+            f"Order {order.number} is placed. Pay by bank transfer with the QR code below; keep this page to follow it.",
+        ))
+        return redirect(reverse("storefront:order_status", kwargs={"token": order.token}) + "#vietqr")
     messages.success(request, pick(
         f"Cảm ơn bạn! Đơn hàng {order.number} đã được đặt. Hãy lưu trang này để theo dõi đơn.",
         f"Thank you! Order {order.number} is placed. Keep this page to follow it.",

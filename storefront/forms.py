@@ -68,6 +68,12 @@ class DeliveryForm(forms.Form):
     ship_commune = forms.IntegerField(required=False, min_value=1, error_messages={
         "invalid": _("Hãy chọn xã / phường trong danh sách."), "min_value": _("Hãy chọn xã / phường trong danh sách."),
     })
+    # The province whose communes the picker lists (the commune decides; a mismatch is refused), the
+    # picker's search, and an old district-era address used when no commune is chosen (orders/delivery.py).
+    ship_province = forms.CharField(required=False, max_length=8)
+    q = forms.CharField(required=False, max_length=200)
+    legacy_district = forms.CharField(required=False, max_length=120)
+    legacy_commune = forms.CharField(required=False, max_length=120)
 
     def __init__(self, *args, points=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,7 +86,8 @@ class DeliveryForm(forms.Form):
             raise forms.ValidationError(_("Hãy chọn một điểm bán trong danh sách."))
         return self.points.get(code)
 
-    DELIVERY_FIELDS = ("delivery_method", "pickup_point", "ship_name", "ship_phone", "ship_street", "ship_commune")
+    DELIVERY_FIELDS = ("delivery_method", "pickup_point", "ship_name", "ship_phone", "ship_street", "ship_commune",
+                       "ship_province", "legacy_district", "legacy_commune")
 
     def delivery_fields_parsed(self) -> bool:
         return not any(name in self.errors for name in self.DELIVERY_FIELDS)
@@ -95,6 +102,8 @@ class DeliveryForm(forms.Form):
         return {
             "full_name": data.get("ship_name", ""), "phone": data.get("ship_phone", ""),
             "street_address": data.get("ship_street", ""), "commune_id": data.get("ship_commune"),
+            "province": data.get("ship_province", ""), "legacy_district": data.get("legacy_district", ""),
+            "legacy_commune": data.get("legacy_commune", ""),
         }
 
 

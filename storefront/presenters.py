@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from catalog import certification
+from shop.addresses import province_label
 from shop.errors import pick
 from shop.money import format_vnd
 
@@ -50,7 +51,7 @@ PRODUCER_KINDS_EN = {
     "COOPERATIVE_GROUP": "cooperative group", "HOUSEHOLD": "household business",
 }
 POINT_KINDS_EN = {"PROVINCIAL": "Provincial centre", "DISTRICT": "District point", "FAIR": "Fair stall"}
-COMMUNE_KINDS_EN = {"xa": "commune", "phuong": "ward", "thi_tran": "township"}
+COMMUNE_KINDS_EN = {"xa": "commune", "phuong": "ward", "thi_tran": "township", "dac_khu": "special zone"}
 
 
 def producer_kind(producer) -> str:
@@ -72,6 +73,16 @@ def commune_name(commune) -> str:
     if commune is None:
         return ""
     return pick(f"{commune.get_kind_display()} {commune.name}", f"{commune.name} {COMMUNE_KINDS_EN.get(commune.kind, '')}".strip())
+
+
+def commune_place(commune) -> str:
+    """An address's commune with its province: 'phường Hoàn Kiếm, thành phố Hà Nội' / 'Hoàn Kiếm ward,
+    Ha Noi City' (a 2025 unit: select_related its province in lists); a 2022 commune, of the shop's
+    own province, as commune_name."""
+    text = commune_name(commune)
+    if commune is not None and commune.province_id:
+        text += ", " + province_label(commune.province, lang())
+    return text
 
 
 def origin_commune(commune) -> str:

@@ -29,6 +29,7 @@ from inventory import availability
 from inventory.models import SaleHold
 from orders import shipping
 from search import catalogue as catalogue_filters
+from search.bands import band_key, band_label, bands_by_key, price_bands
 from shop import generation
 from shop.errors import pick
 from shop.models import Commune, District, SalesPoint
@@ -67,29 +68,6 @@ class Reference:
     @property
     def points_by_id(self) -> dict[int, SalesPoint]:
         return {p.pk: p for p in self.points.values()}
-
-
-def price_bands() -> list[tuple[int | None, int | None]]:
-    return list(settings.SEARCH_PRICE_BANDS)
-
-
-def band_key(low, high) -> str:
-    """The same keys as the search facets: '0-100000', '500000-'."""
-    return f"{low or 0}-{high or ''}"
-
-
-def band_label(low, high) -> str:
-    from shop.money import format_vnd
-
-    if low is None:
-        return pick(f"Dưới {format_vnd(high)}", f"Under {format_vnd(high)}")
-    if high is None:
-        return pick(f"Từ {format_vnd(low)}", f"{format_vnd(low)} and up")
-    return f"{format_vnd(low)} – {format_vnd(high)}"
-
-
-def bands_by_key() -> dict[str, tuple[int | None, int | None]]:
-    return {band_key(lo, hi): (lo, hi) for lo, hi in price_bands()}
 
 
 # -- what the visitor asked for ----------------------------------------------------
@@ -328,7 +306,7 @@ def cards_for(ids: list[int]) -> list:
 
 
 def search(filters: Filters, ref: Reference, page: int = 1, page_size: int | None = None) -> Listing:
-    """The search page, answered by catalog.search (embedded or Elasticsearch)."""
+    """The search page, answered by search.search (embedded or Elasticsearch)."""
     import search as search_api
 
     size = page_size or default_page_size()

@@ -6,7 +6,7 @@ translated: staff share links between the two languages.
 """
 from django.urls import path
 
-from storefront import staff_views
+from storefront import staff_bank_views, staff_views
 
 app_name = "staff"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("fulfilments/<int:pk>/status/", staff_views.move, name="move"),
     path("orders/<int:pk>/cash/", staff_views.cash, name="cash"),
     path("orders/<int:pk>/hold/", staff_views.extend_hold, name="extend_hold"),
+    path("bank-transfers/", staff_bank_views.bank_transfers_page, name="bank_transfers"),
     path("dashboard/", staff_views.dashboard, name="dashboard"),
     path("dashboard/<slug:report>.csv", staff_views.dashboard_csv, name="dashboard_csv"),
 ]

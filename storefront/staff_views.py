@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from catalog import certification
 from inventory import transfers as transfer_service
-from orders import fulfilment, payments, reports, services, unpaid
+from orders import fulfilment, payments, reports, services, texts, unpaid
 from orders.models import Fulfillment, Order
 from shop import spreadsheet
 from shop.errors import ShopError, pick
@@ -45,12 +45,7 @@ LOGIN_URL = reverse_lazy("storefront:staff:login")
 DENIED = "permission_denied"
 
 S = Fulfillment.Status
-STATUS_LABELS = {
-    S.NEW: ("Đơn mới", "New"), S.PICKING: ("Đang lấy hàng", "Picking"), S.PACKED: ("Đã đóng gói", "Packed"),
-    S.READY_FOR_PICKUP: ("Chờ khách đến nhận", "Ready for pickup"), S.SHIPPED: ("Đang giao", "Shipped"),
-    S.PICKED_UP: ("Khách đã nhận", "Handed over"), S.DELIVERED: ("Đã giao tới khách", "Delivered"),
-    S.CANCELLED: ("Đã huỷ", "Cancelled"),
-}
+STATUS_LABELS = texts.FULFILMENT_STATUS_STAFF  # the statuses' names, one table in orders/texts.py
 MOVE_LABELS = {
     S.PICKING: ("Bắt đầu lấy hàng", "Start picking"), S.PACKED: ("Đã đóng gói", "Packed"),
     S.READY_FOR_PICKUP: ("Sẵn sàng để nhận", "Ready for pickup"), S.PICKED_UP: ("Đã giao cho khách", "Handed over"),
@@ -60,7 +55,13 @@ PAYMENT_LABELS = {
     "CARD": ("Thẻ (đã trả trực tuyến)", "Card (paid online)"),
     "CASH_ON_DELIVERY": ("Tiền mặt khi giao", "Cash on delivery"),
     "PAY_AT_PICKUP": ("Trả tại điểm bán", "Pay at pickup"),
+    "BANK_TRANSFER": ("Chuyển khoản (VietQR)", "Bank transfer (VietQR)"),
 }
+TRANSFER_REVIEW_WORDS = (
+    "Khoản chuyển khoản không khớp với đơn: chưa chuẩn bị hàng; xử lý ở mục Chuyển khoản.",
+    "A bank transfer does not match the order: do not prepare it; deal with it under Bank transfers.",
+)
+TRANSFER_WAIT_WORDS = ("Chờ khách chuyển khoản: chưa chuẩn bị hàng.", "Waiting for the customer's bank transfer: do not prepare it yet.")
 
 REVIEW_WORDS = (
     "Thanh toán thẻ không khớp với đơn (số tiền hoặc loại tiền): chưa chuẩn bị hàng; hãy kiểm tra trên Stripe "
@@ -177,10 +178,12 @@ def _queue_page(request, point, *, status=200, errors=None, reasons=None, cash_f
                 "reason_error": errors[f.pk].message if f.pk in errors and errors[f.pk].field == "note" else "",
                 "reason": reasons.get(f.pk, ""),
                 "cash_form": cash_forms.get(order.pk) or CashForm(initial={"amount": card.cash_due}),
-                "commune": presenters.commune_name(order.ship_commune),
+                "commune": presenters.commune_place(order.ship_commune),  # with the province outside Điện Biên
                 "hold": _hold_words(order) if unpaid.holds_stock(order, [f.status]) else "",
                 "hold_form": hold_forms.get(order.pk) or HoldForm(initial={"days": 2}),
-                "review": pick(*REVIEW_WORDS) if card.payment_review else "",
+                "review": (pick(*TRANSFER_REVIEW_WORDS) if order.payment_method == "BANK_TRANSFER" else pick(*REVIEW_WORDS))
+                if card.payment_review else "",
+                "transfer_wait": pick(*TRANSFER_WAIT_WORDS) if order.payment_method == "BANK_TRANSFER" else "",
             })
         sections.append({"status": group.status, "label": _label(STATUS_LABELS, group.status), "cards": cards})
     shown = {card.fulfillment.pk for group in groups for card in group.cards}
@@ -263,6 +266,9 @@ def _order_form(request, form, act, **forms_key):
 
 def _hold_words(order) -> str:
     vi, en = unpaid.deadline_words(order.hold_until, "vi"), unpaid.deadline_words(order.hold_until, "en")
+    if order.payment_method == "BANK_TRANSFER":
+        return pick(f"Chờ chuyển khoản đến {vi}; nếu chưa nhận được tiền, đơn tự huỷ.",
+                    f"Waiting for the bank transfer until {en}; if it has not arrived, the order is cancelled automatically.")
     if order.delivery_kind == "PICKUP":
         return pick(f"Chưa trả tiền: giữ hàng chờ khách đến nhận tới {vi}, sau đó đơn tự huỷ.",
                     f"Unpaid: held for the customer until {en}, then cancelled automatically.")

@@ -1,13 +1,17 @@
 """Orders' part of the GraphQL API: thin callers of the services.
 
 Every mutation payload carries `errors` (field, code, message in the
-request's language) instead of raising.
+request's language) instead of raising; the code is an enum of its app's
+codes: CheckoutError, OrderError, StockError, AccountError.
 """
 import graphene
 from graphql import GraphQLError
 
+from inventory.graphql.schema import StockError
+from orders import bank_transfers, fulfilment, payments, services
 from orders import checkout as checkout_service
-from orders import fulfilment, payments, services
+from orders.errors import CheckoutErrorCode, OrderErrorCode, PaymentErrorCode
+from orders.graphql.bank import BankTransactionType
 from orders.graphql.types import (
     CheckoutType,
     FulfillmentCountableConnection,
@@ -20,7 +24,7 @@ from orders.graphql.types import (
 from orders.models import Fulfillment
 from shop import auth
 from shop.errors import ShopError, pick
-from shop.graphql.core import Error, Page, decode_id, errors_from
+from shop.graphql.core import AccountError, Page, decode_id, error_list, error_type, errors_from
 from shop.graphql.loaders import prime_all
 from shop.net import client_ip
 from shop.permissions import is_staff_member, point_ids_for, require_point
@@ -35,12 +39,23 @@ def _enum_value(value):
     return getattr(value, "value", value)
 
 
+CheckoutError = error_type(
+    "CheckoutError", CheckoutErrorCode, PaymentErrorCode,
+    description="An error of a checkout mutation (checkoutComplete's payment errors included).",
+)
+OrderError = error_type(
+    "OrderError", OrderErrorCode, PaymentErrorCode,
+    description="An error of an order, fulfilment or payment mutation.",
+)
+
+
 def _guard(cls, fn):
-    """Run `fn()`; a ShopError becomes the payload's errors, and nothing is half-saved."""
+    """Run `fn()`; a ShopError becomes the payload's errors (of the type `cls.error_cls`), and nothing is
+    half-saved."""
     try:
         return fn()
     except ShopError as exc:
-        return cls(errors=errors_from(exc))
+        return cls(errors=errors_from(exc, cls.error_cls))
 
 
 def _lines(lines, field="lines"):
@@ -67,7 +82,9 @@ class AddressInput(graphene.InputObjectType):
     full_name = graphene.String(required=True)
     phone = graphene.String()
     street_address = graphene.String(required=True)
-    commune_id = graphene.ID(required=True, description="A commune's id (shop.models.Commune)")
+    commune_id = graphene.ID(required=True, description=(
+        "A Commune's global id (from `communes(province:)`): any commune, ward or special zone of Vietnam since "
+        "1 July 2025, or an old Điện Biên commune"))
 
 
 class CheckoutCreate(graphene.Mutation):
@@ -75,7 +92,8 @@ class CheckoutCreate(graphene.Mutation):
         input = CheckoutCreateInput(required=True)
 
     checkout = graphene.Field(CheckoutType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(CheckoutError)
+    error_cls = CheckoutError
 
     @classmethod
     def mutate(cls, root, info, input):
@@ -101,7 +119,8 @@ class _CheckoutLinesMutation(graphene.Mutation):
         lines = graphene.List(graphene.NonNull(CheckoutLineInput), required=True)
 
     checkout = graphene.Field(CheckoutType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(CheckoutError)
+    error_cls = CheckoutError
     service = None
 
     @classmethod
@@ -125,7 +144,8 @@ class CheckoutLineDelete(graphene.Mutation):
         line_id = graphene.ID(required=True)
 
     checkout = graphene.Field(CheckoutType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(CheckoutError)
+    error_cls = CheckoutError
 
     @classmethod
     def mutate(cls, root, info, token, line_id):
@@ -144,7 +164,8 @@ class CheckoutContactUpdate(graphene.Mutation):
         phone = graphene.String()
 
     checkout = graphene.Field(CheckoutType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(CheckoutError)
+    error_cls = CheckoutError
 
     @classmethod
     def mutate(cls, root, info, token, email=None, phone=None):
@@ -160,7 +181,8 @@ class CheckoutDeliveryMethodUpdate(graphene.Mutation):
         shipping_address = AddressInput()
 
     checkout = graphene.Field(CheckoutType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(CheckoutError)
+    error_cls = CheckoutError
 
     @classmethod
     def mutate(cls, root, info, token, pickup_point_id=None, shipping_address=None):
@@ -185,7 +207,8 @@ class CheckoutComplete(graphene.Mutation):
     order = graphene.Field(OrderType)
     client_secret = graphene.String(description="CARD: the Stripe PaymentIntent's client secret, for Stripe.js")
     payment_intent_id = graphene.String()
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(CheckoutError)
+    error_cls = CheckoutError
 
     @classmethod
     def mutate(cls, root, info, token, payment_method, idempotency_key=None):
@@ -197,7 +220,7 @@ class CheckoutComplete(graphene.Mutation):
             return cls(
                 order=done.order, client_secret=done.client_secret or None,
                 payment_intent_id=done.order.stripe_payment_intent or None,
-                errors=errors_from(done.payment_error) if done.payment_error else [],
+                errors=errors_from(done.payment_error, CheckoutError) if done.payment_error else [],
             )
 
         return _guard(cls, run)
@@ -208,7 +231,8 @@ class OrderCancel(graphene.Mutation):
         token = graphene.UUID(required=True)
 
     order = graphene.Field(OrderType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(OrderError)
+    error_cls = OrderError
 
     @classmethod
     def mutate(cls, root, info, token):
@@ -227,7 +251,8 @@ class FulfillmentUpdateStatus(graphene.Mutation):
         note = graphene.String()
 
     fulfillment = graphene.Field(FulfillmentType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(OrderError)
+    error_cls = OrderError
 
     @classmethod
     def mutate(cls, root, info, id, status, note=None):
@@ -257,7 +282,8 @@ class StockUpdate(graphene.Mutation):
         reason = graphene.String(required=True)
 
     stock = graphene.Field(StockLevelType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(StockError)
+    error_cls = StockError
 
     @classmethod
     def mutate(cls, root, info, sales_point_id, variant_id, quantity_on_hand, reason):
@@ -281,7 +307,8 @@ class PaymentMarkCollected(graphene.Mutation):
         amount_vnd = graphene.Int(required=True)
 
     order = graphene.Field(OrderType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(OrderError)
+    error_cls = OrderError
 
     @classmethod
     def mutate(cls, root, info, order_id, amount_vnd):
@@ -293,6 +320,34 @@ class PaymentMarkCollected(graphene.Mutation):
         ))
 
 
+class BankTransferConfirm(graphene.Mutation):
+    class Meta:
+        description = ("Staff of a point serving the order (or a province admin) record a bank transfer seen on the "
+                       "statement. The order's amount pays it; any other amount waits in the console's queue "
+                       "(`transaction.status` NEEDS_REVIEW). The same reference, order and amount again changes nothing.")
+
+    class Arguments:
+        order_id = graphene.ID(required=True)
+        amount_vnd = graphene.Int(required=True)
+        reference = graphene.String(required=True, description="The bank's reference of the transfer")
+
+    order = graphene.Field(OrderType)
+    transaction = graphene.Field(BankTransactionType)
+    errors = error_list(OrderError)
+    error_cls = OrderError
+
+    @classmethod
+    def mutate(cls, root, info, order_id, amount_vnd, reference):
+        def run():
+            order, tx = bank_transfers.confirm_received(
+                order_id=decode_id(order_id, "Order", "orderId"), amount_vnd=amount_vnd, reference=reference,
+                user=_user(info),
+            )
+            return cls(order=order, transaction=tx, errors=[])
+
+        return _guard(cls, run)
+
+
 class TokenCreate(graphene.Mutation):
     class Arguments:
         email = graphene.String(required=True)
@@ -301,7 +356,8 @@ class TokenCreate(graphene.Mutation):
     token = graphene.String(description="Send as `Authorization: Bearer {token}`; shown only once")
     expires_at = graphene.DateTime()
     user = graphene.Field(UserType)
-    errors = graphene.List(graphene.NonNull(Error), required=True)
+    errors = error_list(AccountError)
+    error_cls = AccountError
 
     @classmethod
     def mutate(cls, root, info, email, password):
@@ -385,4 +441,5 @@ class Mutation(graphene.ObjectType):
     fulfillment_update_status = FulfillmentUpdateStatus.Field()
     stock_update = StockUpdate.Field()
     payment_mark_collected = PaymentMarkCollected.Field()
+    bank_transfer_confirm = BankTransferConfirm.Field()
     token_create = TokenCreate.Field()

@@ -2,7 +2,9 @@ import graphene
 
 from catalog.graphql.types import VariantType
 from orders import checkout as checkout_service
+from orders import delivery
 from orders import fulfilment as fulfilment_service
+from orders.graphql.bank import VietQRType, resolve_vietqr
 from orders.graphql.loaders import (
     EventsByOrder,
     FulfillmentsByOrder,
@@ -46,6 +48,7 @@ class PaymentMethodEnum(graphene.Enum):
     CARD = "CARD"
     CASH_ON_DELIVERY = "CASH_ON_DELIVERY"
     PAY_AT_PICKUP = "PAY_AT_PICKUP"
+    BANK_TRANSFER = "BANK_TRANSFER"
 
 
 class DeliveryMethodEnum(graphene.Enum):
@@ -70,17 +73,20 @@ class Address(graphene.ObjectType):
     street_address = graphene.String(required=True)
     commune = graphene.String(description="The commune or ward, e.g. 'xã Quài Nưa'")
     commune_id = graphene.ID()
-    district = graphene.String(description="The 2022 district")
+    district = graphene.String(description="The 2022 district (inside Điện Biên only)")
+    province_code = graphene.String(description="GSO code of the province since 1 July 2025, e.g. '01'")
+    province = graphene.String(description="In the request's language: 'thành phố Hà Nội' / 'Ha Noi City'")
 
     @staticmethod
     def of(obj):
         if obj.delivery_kind != DeliveryKind.DELIVERY or not obj.ship_commune_id:
             return None
         commune = obj.ship_commune
-        district = checkout_service.district_of(commune)
+        where = delivery.destination(commune, zones=[])  # no zone needed here
         return Address(
             full_name=obj.ship_name, phone=obj.ship_phone, street_address=obj.ship_street, commune=str(commune),
-            commune_id=commune.pk, district=district.name if district else None,
+            commune_id=commune.pk, district=where.district.name if where.district else None,
+            province_code=where.province_code, province=where.place(),
         )
 
 
@@ -142,13 +148,13 @@ class CheckoutType(graphene.ObjectType):
         return checkout_service.totals(c, CheckoutType._lines(c, info)).subtotal_vnd
 
     def resolve_shipping_vnd(c, info):
-        return checkout_service.shipping_fee(c)
+        return checkout_service.totals(c, CheckoutType._lines(c, info)).shipping_vnd
 
     def resolve_total_vnd(c, info):
         return checkout_service.totals(c, CheckoutType._lines(c, info)).total_vnd
 
     def resolve_available_payment_methods(c, info):
-        return checkout_service.payment_methods_for(c)
+        return checkout_service.payment_methods_for(c, CheckoutType._lines(c, info))
 
     def resolve_order(c, info):
         return c.order if c.order_id else None
@@ -276,9 +282,13 @@ class OrderType(graphene.ObjectType):
     reserved_until = graphene.DateTime(description="Unpaid card orders: the stock is held until then")
     hold_until = graphene.DateTime(
         description="Unpaid cash orders: cancelled, and the stock released, if not collected (pickup) or sent out "
-                    "(delivery) by then; null once paid, sent out or cancelled"
+                    "(delivery) by then; BANK_TRANSFER orders: if the transfer has not arrived by then; null once "
+                    "paid, sent out or cancelled"
     )
     can_cancel = graphene.Boolean(required=True)
+    vietqr = graphene.Field(
+        VietQRType, description="BANK_TRANSFER orders not paid yet: what to transfer, where, by when; else null"
+    )
     created_at = graphene.DateTime(required=True)
 
     @classmethod
@@ -336,6 +346,9 @@ class OrderType(graphene.ObjectType):
         from orders.services import customer_can_cancel
 
         return customer_can_cancel(o, [f.status for f in FulfillmentsByOrder.of(info.context).load(o.pk)])
+
+    def resolve_vietqr(o, info):
+        return resolve_vietqr(o, info)
 
 
 class StaffAssignmentType(graphene.ObjectType):

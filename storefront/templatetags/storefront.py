@@ -43,6 +43,11 @@ def commune_name(commune):
 
 
 @register.filter
+def commune_place(commune):
+    return presenters.commune_place(commune)
+
+
+@register.filter
 def origin_commune(commune):
     return presenters.origin_commune(commune)
 

@@ -91,12 +91,16 @@ def test_delivery_to_a_tuan_giao_commune_split_across_two_points(gql, points, oh
     address = {"fullName": "Lò Văn Pánh", "streetAddress": "Bản Có, xã Quài Cang", "communeId": str(commune.pk)}
     chosen = gql(DELIVERY, {"token": token, "address": address})["data"]["checkoutDeliveryMethodUpdate"]
     assert chosen["errors"] == []
-    assert chosen["checkout"]["shippingVnd"] == 30_000  # the Tuần Giáo zone
+    # The Tuần Giáo zone (dien-bien-trung-tam): 30.000 ₫ up to 1 kg as before the zones were rows, then
+    # by the parcel's packed weight (orders/shipping.py brackets: ≤2 kg +10.000, ≤5 kg +25.000).
+    grams = a.weight_grams + 2 * b.weight_grams
+    fee = 30_000 if grams <= 1000 else 40_000 if grams <= 2000 else 55_000
+    assert 0 < grams <= 5000 and chosen["checkout"]["shippingVnd"] == fee
     assert chosen["checkout"]["shippingAddress"]["district"] == "Huyện Tuần Giáo"
     done = gql(COMPLETE, {"token": token, "method": "CASH_ON_DELIVERY"})["data"]["checkoutComplete"]
     assert done["errors"] == []
     order = done["order"]
-    assert order["totalVnd"] == a.price_vnd + 2 * b.price_vnd + 30_000
+    assert order["totalVnd"] == a.price_vnd + 2 * b.price_vnd + fee
     served = {f["salesPoint"]["code"]: [(x["orderLine"]["sku"], x["quantity"]) for x in f["lines"]] for f in order["fulfillments"]}
     assert served == {"muong-ang": [(a.sku, 1)], "tuan-giao": [(b.sku, 2)]}
     assert "2" in order["routingReason"]

@@ -161,3 +161,78 @@ def test_routing_properties(lines, stock, destination):
     # Deterministic, whatever the order the points and lines come in.
     again = route(list(reversed(lines)), list(reversed(NETWORK)), dict(reversed(list(stock.items()))), destination)
     assert units(again) == got and again.reason == decision.reason
+
+
+# -- outside the province -----------------------------------------------------------------------
+
+TO_HANOI = Delivery("", out_of_province=True, place="thành phố Hà Nội", place_en="Ha Noi City")
+
+
+def test_out_of_province_is_sent_by_the_provincial_centre_and_the_reason_says_why():
+    # Mường Ảng and Tuần Giáo have everything too, and priority or distance would not matter: only the centre ships.
+    stock = {(p.id, 7): 5 for p in NETWORK}
+    decision = route([Line(7, 2)], NETWORK, stock, TO_HANOI)
+    assert units(decision) == {(TINH.id, 7): 2}
+    assert decision.reason.startswith("Giao ngoài tỉnh: Trung tâm tỉnh gửi hàng đi toàn quốc.")
+    assert "tới thành phố Hà Nội" in decision.reason
+    assert decision.reason_en.startswith("Out-of-province delivery: the provincial centre ships across Vietnam.")
+    assert "to Ha Noi City" in decision.reason_en
+    # Inside the province nothing changed: the district point serving the destination.
+    assert units(route([Line(7, 2)], NETWORK, stock, TO_TUAN_GIAO)) == {(TUAN_GIAO.id, 7): 2}
+
+
+def test_a_point_the_province_designates_ships_instead_of_the_centre():
+    designated = Point(3, "muong-ang", "Điểm Mường Ảng", "DISTRICT", "102", frozenset(["102", "099"]), 20,
+                       21.5195, 103.225, nationwide=True)
+    network = [TINH, DIEN_BIEN, designated, TUAN_GIAO, HOI_CHO]
+    stock = {(p.id, 7): 5 for p in network}
+    decision = route([Line(7, 1)], network, stock, TO_HANOI)
+    assert decision.point_ids == [designated.id]
+    assert "Điểm Mường Ảng là điểm tỉnh chỉ định gửi hàng đi toàn quốc" in decision.reason
+    assert "designates to ship across Vietnam" in decision.reason_en
+    # The designated point closed today (not among the open points): the centre sends.
+    assert route([Line(7, 1)], [p for p in network if p is not designated], stock, TO_HANOI).point_ids == [TINH.id]
+
+
+def test_out_of_province_short_at_the_centre_names_the_line_and_where_it_is():
+    stock = {(TINH.id, 1): 1, (MUONG_ANG.id, 1): 9, (TINH.id, 2): 5}
+    with pytest.raises(RoutingError) as exc:
+        route([Line(1, 3, "Mật ong — Hũ 500 g"), Line(2, 1, "Trà")], NETWORK, stock, TO_HANOI)
+    err = exc.value
+    assert err.code == "out_of_stock" and err.field == "lines"
+    assert "Mật ong — Hũ 500 g (cần 3, còn 1; có tại: Điểm Mường Ảng)" in err.message_vi and "Trà" not in err.message_vi
+    assert "Trung tâm tỉnh" in err.message_en and err.missing == ((1, [MUONG_ANG.id]),)
+
+
+def test_out_of_province_splits_only_between_points_that_ship_nationwide():
+    second = Point(6, "kho-tinh", "Kho tỉnh", "DISTRICT", "094", frozenset(["094"]), 15, 21.38, 103.01, nationwide=True)
+    first = Point(1, "tinh", "Trung tâm tỉnh", "PROVINCIAL", "094", TINH.delivers_to, 10, 21.3856, 103.0170,
+                  nationwide=True)
+    network = [first, DIEN_BIEN, MUONG_ANG, second]
+    stock = {(first.id, 1): 2, (second.id, 2): 2, (MUONG_ANG.id, 1): 9, (MUONG_ANG.id, 2): 9}
+    decision = route([Line(1, 1), Line(2, 1)], network, stock, TO_HANOI)
+    assert units(decision) == {(first.id, 1): 1, (second.id, 2): 1}
+    assert "chia cho 2 điểm" in decision.reason and "Giao ngoài tỉnh" in decision.reason
+
+
+def test_no_point_ships_out_of_the_province_today():
+    with pytest.raises(RoutingError) as exc:
+        route([Line(7, 1)], [DIEN_BIEN, MUONG_ANG], {(DIEN_BIEN.id, 7): 5}, TO_HANOI)
+    assert exc.value.code == "commune_not_served" and "ngoài tỉnh" in exc.value.message_vi
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=line_lists, stock=stock_tables)
+def test_out_of_province_properties(lines, stock):
+    try:
+        decision = route(lines, NETWORK, stock, TO_HANOI)
+    except RoutingError as exc:
+        assert exc.code == "out_of_stock"
+        assert any(stock.get((TINH.id, line.variant_id), 0) < line.quantity for line in lines)
+        return
+    assert decision.point_ids == [TINH.id]  # the only point that ships nationwide in this network
+    got = units(decision)
+    for line in lines:
+        assert got[(TINH.id, line.variant_id)] == line.quantity
+    again = route(list(reversed(lines)), list(reversed(NETWORK)), dict(reversed(list(stock.items()))), TO_HANOI)
+    assert units(again) == got and again.reason == decision.reason

@@ -163,7 +163,8 @@ def test_today_totals_of_a_point(oh, django_assert_max_num_queries):
     waiting = place(oh, "muong-ang", variant, 1)
     dropped = place(oh, "muong-ang", variant, 1)
     yesterday = place(oh, "muong-ang", variant, 1)
-    placed_at(yesterday, timezone.now() - datetime.timedelta(days=1, hours=1))
+    start, _ = day_bounds()
+    placed_at(yesterday, start - datetime.timedelta(hours=1))  # an hour before today began, whatever the clock says
     fulfilment.cancel_by_staff(fulfillment_id=dropped.fulfillments.get().pk, reason="hết hàng", user=clerk)
     f = handed.fulfillments.get()
     for status in ("PICKING", "PACKED", "READY_FOR_PICKUP"):
@@ -174,7 +175,6 @@ def test_today_totals_of_a_point(oh, django_assert_max_num_queries):
         totals = reports.today_totals(user=clerk, point=oh.points["muong-ang"])
     assert totals == reports.DayTotals(orders=2, revenue_vnd=handed.total_vnd + waiting.total_vnd,
                                        cash_collected_vnd=handed.total_vnd, handed_over=1)
-    start, _ = day_bounds()
     assert reports.today_totals(user=clerk, point=oh.points["muong-ang"], day=start.date() - datetime.timedelta(days=1)).orders == 1
     with pytest.raises(ShopError):
         reports.today_totals(user=clerk, point=oh.points["tuan-giao"])
