@@ -52,6 +52,11 @@ class OrderErrorCode(ErrorCode):
     REASON_REQUIRED = "reason_required", "Cancelling a fulfilment without a reason of 3–300 characters."
     INVALID_DAYS = "invalid_days", "Extending an unpaid order's hold by a number of days outside the allowed range."
     HOLD_NOT_EXTENDABLE = "hold_not_extendable", "The order no longer holds units awaiting payment."
+    CARRIER_REQUIRED = "carrier_required", (
+        "Shipping a parcel outside the province without its carrier and tracking number.")
+    UNKNOWN_CARRIER = "unknown_carrier", "A carrier code that is not one of the configured carriers (ORDER_CARRIERS)."
+    INVALID_TRACKING_NUMBER = "invalid_tracking_number", (
+        "A tracking number that is not 4–40 letters, digits and . - _ (or one without its carrier).")
 
 
 class PaymentErrorCode(ErrorCode):

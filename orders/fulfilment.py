@@ -10,7 +10,7 @@ lines). Anything else is an error that says which moves are allowed.
 """
 from django.db import transaction
 
-from orders import allocation, events, notifications
+from orders import allocation, carriers, events, notifications
 from orders.errors import OrderErrorCode
 from orders.models import DeliveryKind, Fulfillment, Order, PaymentMethod
 from shop.errors import ShopError
@@ -44,7 +44,10 @@ def _not_found():
 
 
 @transaction.atomic
-def update_status(*, fulfillment_id: int, status: str, user, note: str = "") -> Fulfillment:
+def update_status(*, fulfillment_id: int, status: str, user, note: str = "", carrier: str = "",
+                  tracking_number: str = "", carrier_name: str = "") -> Fulfillment:
+    """`carrier`, `tracking_number` (and `carrier_name` for another carrier): the parcel's, at SHIPPED
+    (orders/carriers.record_shipment: required for a parcel leaving the province)."""
     require_staff(user)
     fulfillment = Fulfillment.objects.select_for_update().filter(pk=fulfillment_id).first()
     # Another point's fulfilment gets the same answer as a missing one: its id cannot be probed.
@@ -79,6 +82,9 @@ def update_status(*, fulfillment_id: int, status: str, user, note: str = "") -> 
     note = clean_text(note)[:500]  # shown to the customer: no control or bidi characters
     previous = fulfillment.status
     point = fulfillment.sales_point
+    if status == S.SHIPPED:
+        carriers.record_shipment(fulfillment, order, carrier=carrier, tracking_number=tracking_number,
+                                 carrier_name=carrier_name)
     if status in HAND_OVER:
         allocation.consume(fulfillment, reason=f"Giao đơn {order.number} ({status})", user=user)
     elif status == S.CANCELLED:

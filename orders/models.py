@@ -208,6 +208,13 @@ class Fulfillment(models.Model):
     sales_point = models.ForeignKey(SalesPoint, on_delete=models.PROTECT, related_name="fulfillments")
     number = models.CharField(max_length=24, unique=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    # The shipment, kept at the SHIPPED hand-over (orders/carriers.py): who carries the parcel (a
+    # carrier code of ORDER_CARRIERS and its name as shown), its tracking number and link.
+    carrier = models.CharField("đơn vị vận chuyển", max_length=20, blank=True)
+    carrier_name = models.CharField("tên đơn vị vận chuyển", max_length=80, blank=True)
+    tracking_number = models.CharField("mã vận đơn", max_length=40, blank=True, db_index=True)
+    tracking_url = models.URLField("trang theo dõi", max_length=300, blank=True)
+    shipped_at = models.DateTimeField("gửi đi lúc", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -134,12 +134,18 @@ def fulfillment_ready(fulfillment) -> None:
 def fulfillment_shipped(fulfillment) -> None:
     order, point = fulfillment.order, fulfillment.sales_point
     lang = order.language
+    body = pick(f"{point.name} đã gửi hàng của đơn {order.number}. Theo dõi: {_status_url(order)}\n",
+                f"{point.name_en or point.name} has shipped part of order {order.number}. Follow it: {_status_url(order)}\n",
+                lang)
+    if fulfillment.tracking_number:  # the carrier and tracking number kept at hand-over (orders/carriers.py)
+        body += pick(f"\nĐơn vị vận chuyển: {fulfillment.carrier_name}\nMã vận đơn: {fulfillment.tracking_number}\n",
+                     f"\nCarrier: {fulfillment.carrier_name}\nTracking number: {fulfillment.tracking_number}\n", lang)
+        if fulfillment.tracking_url:
+            body += pick(f"Tra cứu hành trình: {fulfillment.tracking_url}\n", f"Track the parcel: {fulfillment.tracking_url}\n",
+                         lang)
     _tell_customer(
         order, f"shipped:{fulfillment.pk}",
-        pick(f"Đơn {order.number} đang được giao", f"Order {order.number} is on its way", lang),
-        pick(f"{point.name} đã gửi hàng của đơn {order.number}. Theo dõi: {_status_url(order)}\n",
-             f"{point.name_en or point.name} has shipped part of order {order.number}. Follow it: {_status_url(order)}\n",
-             lang),
+        pick(f"Đơn {order.number} đang được giao", f"Order {order.number} is on its way", lang), body,
     )
 
 

@@ -389,6 +389,10 @@ SHIPPING_FREE_OVER_VND = int(os.environ.get("SHIPPING_FREE_OVER_VND", "1000000")
 # The sales points (codes, comma-separated) the province designates to send parcels outside the
 # province; empty: the provincial centre does (orders/routing.py, "outside the province").
 SHIPPING_NATIONWIDE_POINTS = [c.strip() for c in os.environ.get("SHIPPING_NATIONWIDE_POINTS", "").split(",") if c.strip()]
+# Carrier backends (orders/carriers.py, docs/carriers.md): dotted paths of callables returning carriers;
+# the default is the manual backend (staff type the carrier and tracking number at hand-over).
+ORDER_CARRIERS = [p.strip() for p in os.environ.get("ORDER_CARRIERS", "orders.carriers.manual_carriers").split(",")
+                  if p.strip()]
 
 # Storefront (storefront/): the shopper pages.
 STOREFRONT_PAGE_SIZE = int(os.environ.get("STOREFRONT_PAGE_SIZE", "24"))

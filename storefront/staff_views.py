@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from catalog import certification
 from inventory import transfers as transfer_service
-from orders import fulfilment, payments, reports, services, texts, unpaid
+from orders import carriers, fulfilment, payments, reports, services, texts, unpaid
 from orders.models import Fulfillment, Order
 from shop import spreadsheet
 from shop.errors import ShopError, pick
@@ -50,6 +50,13 @@ MOVE_LABELS = {
     S.PICKING: ("Bắt đầu lấy hàng", "Start picking"), S.PACKED: ("Đã đóng gói", "Packed"),
     S.READY_FOR_PICKUP: ("Sẵn sàng để nhận", "Ready for pickup"), S.PICKED_UP: ("Đã giao cho khách", "Handed over"),
     S.SHIPPED: ("Đã giao vận chuyển", "Shipped"), S.DELIVERED: ("Đã giao tới khách", "Delivered"),
+}
+# The SHIPPED hand-over's fields (orders/carriers.py): the carrier and its tracking number.
+SHIP_LABELS = {
+    "carrier": ("Đơn vị vận chuyển", "Carrier"), "none": ("— Điểm bán tự giao —", "— Delivered by the point —"),
+    "tracking": ("Mã vận đơn", "Tracking number"), "other": ("Tên đơn vị (nếu chọn Khác)", "Carrier name (if Other)"),
+    "required": ("Giao ra ngoài tỉnh: bắt buộc chọn đơn vị và nhập mã vận đơn.",
+                 "Leaving the province: the carrier and tracking number are required."),
 }
 PAYMENT_LABELS = {
     "CARD": ("Thẻ (đã trả trực tuyến)", "Card (paid online)"),
@@ -158,11 +165,13 @@ def queue(request, point):
     return _queue_page(request, point)
 
 
-def _queue_page(request, point, *, status=200, errors=None, reasons=None, cash_forms=None, hold_forms=None):
+def _queue_page(request, point, *, status=200, errors=None, reasons=None, cash_forms=None, hold_forms=None,
+                shipping=None):
     """The queue of `point`; `errors` (ShopErrors by fulfilment id), `reasons`, `cash_forms` and
     `hold_forms` (by order id) put a refused action back beside its card."""
     groups = reports.fulfilment_queue(user=request.user, point=point)
     errors, reasons, cash_forms, hold_forms = errors or {}, reasons or {}, cash_forms or {}, hold_forms or {}
+    shipping = shipping or {}  # what was typed for a SHIPPED hand-over refused, by fulfilment id
     sections = []
     for group in groups:
         cards = []
@@ -184,6 +193,8 @@ def _queue_page(request, point, *, status=200, errors=None, reasons=None, cash_f
                 "review": (pick(*TRANSFER_REVIEW_WORDS) if order.payment_method == "BANK_TRANSFER" else pick(*REVIEW_WORDS))
                 if card.payment_review else "",
                 "transfer_wait": pick(*TRANSFER_WAIT_WORDS) if order.payment_method == "BANK_TRANSFER" else "",
+                "ship": {**shipping.get(f.pk, {}), "required": carriers.tracking_required(order)}
+                if S.SHIPPED in card.moves else None,
             })
         sections.append({"status": group.status, "label": _label(STATUS_LABELS, group.status), "cards": cards})
     shown = {card.fulfillment.pk for group in groups for card in group.cards}
@@ -194,6 +205,8 @@ def _queue_page(request, point, *, status=200, errors=None, reasons=None, cash_f
         + [e for forms in (hold_forms, cash_forms) for pk, form in forms.items() if pk not in shown_orders
            for errs in form.errors.values() for e in errs],
         "hold_labels": {"days": pick("Gia hạn thêm (ngày)", "Extend by (days)"), "submit": pick("Gia hạn", "Extend")},
+        "ship_labels": {k: pick(*v) for k, v in SHIP_LABELS.items()},
+        "carrier_choices": carriers.choices(),
         "points": _other_points(request.user),
     }, status=status, tab="queue")
 
@@ -217,16 +230,17 @@ def _posted_point(request):
 def move(request, pk):
     """One tap: a fulfilment to its next status (or cancelled, with the reason typed beside it)."""
     status, reason = request.POST.get("status", ""), request.POST.get("reason", "")
+    ship = {k: request.POST.get(k, "") for k in ("carrier", "tracking_number", "carrier_name")}
     try:
         if status == S.CANCELLED:
             done = fulfilment.cancel_by_staff(fulfillment_id=pk, reason=reason, user=request.user)
         else:
-            done = fulfilment.update_status(fulfillment_id=pk, status=status, user=request.user)
+            done = fulfilment.update_status(fulfillment_id=pk, status=status, user=request.user, **ship)
     except ShopError as exc:
         point = _posted_point(request)
         if exc.code == DENIED or point is None:
             return _denied(request, exc.message)
-        return _queue_page(request, point, status=400, errors={pk: exc}, reasons={pk: reason})
+        return _queue_page(request, point, status=400, errors={pk: exc}, reasons={pk: reason}, shipping={pk: ship})
     messages.success(request, f"{done.number}: {_label(STATUS_LABELS, done.status)}.")
     return redirect(reverse("storefront:staff:queue", args=[done.sales_point.code]) + f"#f-{done.number}")
 

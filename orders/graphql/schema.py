@@ -249,17 +249,22 @@ class FulfillmentUpdateStatus(graphene.Mutation):
         id = graphene.ID(required=True)
         status = FulfillmentStatusEnum(required=True)
         note = graphene.String()
+        carrier = graphene.String(description="SHIPPED: the carrier's code (VIETTEL_POST, GHN, GHTK, VNPOST, JT, "
+                                              "OTHER); required with trackingNumber outside the province")
+        tracking_number = graphene.String(description="SHIPPED: the carrier's tracking number")
+        carrier_name = graphene.String(description="SHIPPED with carrier OTHER: the carrier's name")
 
     fulfillment = graphene.Field(FulfillmentType)
     errors = error_list(OrderError)
     error_cls = OrderError
 
     @classmethod
-    def mutate(cls, root, info, id, status, note=None):
+    def mutate(cls, root, info, id, status, note=None, carrier=None, tracking_number=None, carrier_name=None):
         return _guard(cls, lambda: cls(
             fulfillment=fulfilment.update_status(
                 fulfillment_id=decode_id(id, "Fulfillment", "id"), status=_enum_value(status), user=_user(info),
-                note=note or "",
+                note=note or "", carrier=carrier or "", tracking_number=tracking_number or "",
+                carrier_name=carrier_name or "",
             ),
             errors=[],
         ))

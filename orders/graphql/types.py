@@ -215,6 +215,27 @@ class OrderEventType(graphene.ObjectType):
         return e.fulfillment.number if e.fulfillment_id else None
 
 
+class ShipmentType(graphene.ObjectType):
+    class Meta:
+        name = "Shipment"
+        description = "A delivery fulfilment's parcel, kept when it was handed to its carrier (SHIPPED)."
+
+    carrier = graphene.String(description="The carrier's name, e.g. 'GHN (Giao Hàng Nhanh)'")
+    carrier_code = graphene.String(description="A code of ORDER_CARRIERS: VIETTEL_POST, GHN, GHTK, VNPOST, JT, OTHER")
+    tracking_number = graphene.String()
+    tracking_url = graphene.String(description="The carrier's public tracking page; null when it has none")
+    shipped_at = graphene.DateTime()
+
+    @staticmethod
+    def of(f):
+        """None until shipped; a parcel the point delivers itself has a shippedAt and no carrier."""
+        if f.shipped_at is None and not f.tracking_number:
+            return None
+        return ShipmentType(carrier=f.carrier_name or None, carrier_code=f.carrier or None,
+                            tracking_number=f.tracking_number or None, tracking_url=f.tracking_url or None,
+                            shipped_at=f.shipped_at)
+
+
 class FulfillmentType(graphene.ObjectType):
     class Meta:
         name = "Fulfillment"
@@ -226,6 +247,7 @@ class FulfillmentType(graphene.ObjectType):
     lines = graphene.List(graphene.NonNull(FulfillmentLineType), required=True)
     order = graphene.Field(lambda: OrderType, required=True)
     allowed_next_statuses = graphene.List(graphene.NonNull(FulfillmentStatusEnum), required=True)
+    shipment = graphene.Field(ShipmentType, description="Delivery fulfilments once SHIPPED: carrier and tracking")
     created_at = graphene.DateTime(required=True)
     updated_at = graphene.DateTime(required=True)
 
@@ -253,6 +275,9 @@ class FulfillmentType(graphene.ObjectType):
     def resolve_allowed_next_statuses(f, info):
         order = OrderById.of(info.context).load(f.order_id)
         return fulfilment_service.allowed_next(f, order.delivery_kind)
+
+    def resolve_shipment(f, info):
+        return ShipmentType.of(f)
 
 
 class OrderType(graphene.ObjectType):
@@ -286,6 +311,10 @@ class OrderType(graphene.ObjectType):
                     "paid, sent out or cancelled"
     )
     can_cancel = graphene.Boolean(required=True)
+    shipment = graphene.Field(
+        ShipmentType, description="The parcel's carrier and tracking once shipped (the first shipped fulfilment's; "
+                                  "an order served by several points has one per fulfilment: fulfillments.shipment)"
+    )
     vietqr = graphene.Field(
         VietQRType, description="BANK_TRANSFER orders not paid yet: what to transfer, where, by when; else null"
     )
@@ -346,6 +375,11 @@ class OrderType(graphene.ObjectType):
         from orders.services import customer_can_cancel
 
         return customer_can_cancel(o, [f.status for f in FulfillmentsByOrder.of(info.context).load(o.pk)])
+
+    def resolve_shipment(o, info):
+        shipped = [ShipmentType.of(f) for f in FulfillmentsByOrder.of(info.context).load(o.pk)]
+        shipped = [s for s in shipped if s is not None]
+        return min(shipped, key=lambda s: s.shipped_at or o.created_at) if shipped else None
 
     def resolve_vietqr(o, info):
         return resolve_vietqr(o, info)
