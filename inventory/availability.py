@@ -28,13 +28,6 @@ def open_points(day: datetime.date | None = None) -> QuerySet:
     return SalesPoint.objects.filter(open_points_q(day, prefix=""))
 
 
-def is_open(point: SalesPoint, day: datetime.date | None = None) -> bool:
-    """The same rule as `open_points`, for a point already loaded."""
-    day = day or today()
-    return bool(point.is_active and (point.starts_on is None or point.starts_on <= day)
-                and (point.ends_on is None or point.ends_on >= day))
-
-
 def open_holds() -> QuerySet:
     return SaleHold.objects.filter(released_at__isnull=True)
 

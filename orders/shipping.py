@@ -19,7 +19,7 @@ from django.conf import settings
 from catalog.models import Product, ProductVariant
 from orders.models import ShippingZone
 from shop.errors import pick
-from shop.models import Commune, Province
+from shop.models import Commune
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,3 @@ def estimate(variant: ProductVariant, zones: list[ShippingZone] | None = None) -
     grams = variant.weight_grams or settings.SHIPPING_DEFAULT_GRAMS
     return Estimate(nationwide=nationwide, days_min=min(z.days_min for z in shown), days_max=max(z.days_max for z in shown),
                     fee_from_vnd=min(fee_for(z, grams) for z in shown), reachable=reachable)
-
-
-def province_choices() -> list[Province]:
-    return list(Province.objects.order_by("name"))

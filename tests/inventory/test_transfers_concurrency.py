@@ -1,45 +1,18 @@
 """Transfers racing each other on PostgreSQL: real concurrent transactions on row locks."""
-import threading
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, connections
+from django.db import connection
 
 from inventory import audit
 from inventory import transfers as service
 from inventory.models import Stock, StockMovement, Transfer
-from shop.errors import ShopError
 from shop.models import SalesPoint, StaffAssignment
+from tests.concurrency import run_together
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (row locks, real concurrency)"),
 ]
-
-
-def _run_together(n, work):
-    """Run work(i) in n threads released at once, each on its own connection; returns results by i."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = ("ok", work(i))
-        except ShopError as exc:
-            results[i] = ("error", exc.code)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            results[i] = ("crash", repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a sender is stuck (deadlock?)"
-    return results
 
 
 @pytest.fixture
@@ -62,7 +35,7 @@ def _units(variant, point):
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_sends_cannot_take_more_than_is_there(ten_at_source):
     variant, source, other, admin = ten_at_source
-    results = _run_together(2, lambda i: service.send(
+    results = run_together(2, lambda i: service.send(
         user=admin, from_point_id=source.pk, to_point_id=other.pk, lines=[(variant.pk, 7)]).number)
     assert sorted(r[0] for r in results) == ["error", "ok"], results
     assert [r[1] for r in results if r[0] == "error"] == ["insufficient_stock"]
@@ -74,7 +47,7 @@ def test_two_simultaneous_sends_cannot_take_more_than_is_there(ten_at_source):
 @pytest.mark.django_db(transaction=True)
 def test_eight_senders_of_three_units_from_ten_exactly_three_go(ten_at_source):
     variant, source, other, admin = ten_at_source
-    results = _run_together(8, lambda i: service.send(
+    results = run_together(8, lambda i: service.send(
         user=admin, from_point_id=source.pk, to_point_id=other.pk, lines=[(variant.pk, 3)]).number)
     outcomes = [r[0] for r in results]
     assert "crash" not in outcomes, results
@@ -90,7 +63,7 @@ def test_receive_and_cancel_at_once_one_wins_and_the_units_are_counted_once(ten_
     actions = [service.receive, service.receive, service.cancel]
     for _ in range(3):
         transfer = service.send(user=admin, from_point_id=source.pk, to_point_id=other.pk, lines=[(variant.pk, 2)])
-        results = _run_together(3, lambda i, pk=transfer.pk: actions[i](user=admin, transfer_id=pk).status)
+        results = run_together(3, lambda i, pk=transfer.pk: actions[i](user=admin, transfer_id=pk).status)
         assert [r[0] for r in results].count("ok") == 1, results
         assert {r[1] for r in results if r[0] == "error"} <= {"already_received", "transfer_cancelled"}
         transfer.refresh_from_db()

@@ -24,6 +24,7 @@ from orders import checkout as checkout_service
 from orders.models import BankTransaction, Order, PaymentAccount
 from shop.errors import ShopError
 from shop.graphql.core import global_id
+from tests.vietqr_reader import crc_ccitt_false
 
 BT = BankTransaction
 WEBHOOK = "/webhooks/bank-transfer/"
@@ -43,20 +44,6 @@ CONFIRM = """mutation($o: ID!, $a: Int!, $r: String!) { bankTransferConfirm(orde
 
 
 # -- an independent reader of the payload --------------------------------------------------------------
-
-def crc_ccitt_false(data: bytes) -> int:
-    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF), table-driven."""
-    table = []
-    for n in range(256):
-        c = n << 8
-        for _ in range(8):
-            c = (c << 1) ^ 0x1021 if c & 0x8000 else c << 1
-        table.append(c & 0xFFFF)
-    crc = 0xFFFF
-    for byte in data:
-        crc = ((crc << 8) & 0xFFFF) ^ table[((crc >> 8) ^ byte) & 0xFF]
-    return crc
-
 
 def tlv(text: str) -> dict:
     """ID (2 digits), length (2 digits), value — to the end, each ID once."""

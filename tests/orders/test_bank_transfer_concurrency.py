@@ -1,41 +1,18 @@
 """Bank-feed deliveries racing each other, and the hold's sweep: real concurrent transactions on PostgreSQL."""
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from orders import bank_transfers, unpaid
 from orders import checkout as checkout_service
 from orders.models import BankTransaction, Order, PaymentAccount
+from tests.concurrency import run_together
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (row locks, real concurrency)"),
 ]
 BT = BankTransaction
-
-
-def _together(n, work):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = ("ok", work(i))
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            results[i] = ("crash", repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "stuck (deadlock?)"
-    return results
 
 
 @pytest.fixture
@@ -54,7 +31,7 @@ def incoming(order, tx_id):
 
 @pytest.mark.django_db(transaction=True)
 def test_one_transaction_delivered_six_times_at_once_is_recorded_once(transfer_order):
-    results = _together(6, lambda i: bank_transfers.record(incoming(transfer_order, 1))[1])
+    results = run_together(6, lambda i: bank_transfers.record(incoming(transfer_order, 1))[1], expected=())
     assert [r[0] for r in results] == ["ok"] * 6, results
     assert sorted(r[1] for r in results) == [False] * 5 + [True]
     order = Order.objects.get()
@@ -64,7 +41,7 @@ def test_one_transaction_delivered_six_times_at_once_is_recorded_once(transfer_o
 
 @pytest.mark.django_db(transaction=True)
 def test_six_transfers_at_once_pay_the_order_once_and_the_rest_wait(transfer_order):
-    results = _together(6, lambda i: bank_transfers.record(incoming(transfer_order, 10 + i))[0].status)
+    results = run_together(6, lambda i: bank_transfers.record(incoming(transfer_order, 10 + i))[0].status, expected=())
     assert "crash" not in [r[0] for r in results], results
     assert sorted(r[1] for r in results) == ["MATCHED"] + ["NEEDS_REVIEW"] * 5
     assert set(BT.objects.filter(status="NEEDS_REVIEW").values_list("reason", flat=True)) == {"ALREADY_PAID"}
@@ -76,7 +53,7 @@ def test_a_transfer_racing_the_sweep_is_either_paid_or_late(transfer_order):
     later = transfer_order.hold_until + timezone.timedelta(seconds=1)
     work = [lambda: bank_transfers.record(incoming(transfer_order, 99))[0].status,
             lambda: unpaid.release_expired_holds(now=later)]
-    results = _together(2, lambda i: work[i]())
+    results = run_together(2, lambda i: work[i](), expected=())
     assert "crash" not in [r[0] for r in results], results
     order, tx = Order.objects.get(), BT.objects.get()
     if order.status == "CANCELLED":

@@ -1,15 +1,13 @@
 """Fifty buyers, ten units: real concurrent transactions on PostgreSQL."""
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from inventory import audit
 from inventory.models import Stock, StockMovement
 from orders import checkout as checkout_service
 from orders.models import Fulfillment, Order
-from shop.errors import ShopError
 from shop.models import Commune
+from tests.concurrency import run_together
 
 pytestmark = [
     pytest.mark.postgres,
@@ -17,43 +15,8 @@ pytestmark = [
 ]
 
 
-def _run_together(n, work):
-    """Run work(i) in n threads released at once, each on its own connection; returns results by i."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = ("ok", work(i))
-        except ShopError as exc:
-            results[i] = ("error", exc.code)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            results[i] = ("crash", repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a buyer is stuck (deadlock?)"
-    return results
-
-
-def _delivery_zones():
-    """The zones migration 0007 adds: a transactional test before this one flushed them with every table."""
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("orders.migrations.0007_shipping_zones").add_zones(apps, None)
-
-
 @pytest.fixture
 def ten_units(make_product, sales_point):
-    _delivery_zones()
     sales_point.delivers_to.add(sales_point.district)
     commune = Commune.objects.create(slug="xa-thu", name="Thử", era=2022, district=sales_point.district)
     product = make_product("Mật ong hoa ban", stock={sales_point: 10})
@@ -70,7 +33,7 @@ def ten_units(make_product, sales_point):
 @pytest.mark.django_db(transaction=True)
 def test_fifty_buyers_ten_units_exactly_ten_orders(ten_units):
     variant, point, tokens = ten_units
-    results = _run_together(50, lambda i: checkout_service.complete_checkout(
+    results = run_together(50, lambda i: checkout_service.complete_checkout(
         token=tokens[i], payment_method="CASH_ON_DELIVERY").order.number)
     outcomes = sorted(r[0] for r in results)
     assert "crash" not in outcomes, [r for r in results if r[0] == "crash"]
@@ -87,7 +50,7 @@ def test_fifty_buyers_ten_units_exactly_ten_orders(ten_units):
 @pytest.mark.django_db(transaction=True)
 def test_double_clicks_and_a_shared_idempotency_key_make_one_order(ten_units):
     variant, point, tokens = ten_units
-    results = _run_together(8, lambda i: checkout_service.complete_checkout(
+    results = run_together(8, lambda i: checkout_service.complete_checkout(
         token=tokens[0], payment_method="CASH_ON_DELIVERY", idempotency_key="same-key").order.number)
     assert {r[0] for r in results} == {"ok"}, results
     assert len({r[1] for r in results}) == 1

@@ -21,23 +21,10 @@ from orders import banks, vietqr
 from orders.models import PaymentAccount
 from shop.errors import ShopError
 from shop.models import District, SalesPoint, StaffAssignment
+from tests.vietqr_reader import crc_ccitt_false
 
 
 # -- an independent reader of the payload ------------------------------------------------------
-def crc_ccitt_false(data: bytes) -> int:
-    """CRC-16/CCITT-FALSE, table-driven (the generator computes it bit by bit)."""
-    table = []
-    for n in range(256):
-        c = n << 8
-        for _ in range(8):
-            c = (c << 1) ^ 0x1021 if c & 0x8000 else c << 1
-        table.append(c & 0xFFFF)
-    crc = 0xFFFF
-    for byte in data:
-        crc = ((crc << 8) & 0xFFFF) ^ table[((crc >> 8) ^ byte) & 0xFF]
-    return crc
-
-
 def read_objects(text: str) -> list[tuple[str, str]]:
     """ID (2 digits) + length (2 digits) + value, repeated to the end, nothing left over."""
     objects, i = [], 0
