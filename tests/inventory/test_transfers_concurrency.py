@@ -29,7 +29,9 @@ def ten_at_source(make_product, sales_point):
 
 
 def _units(variant, point):
-    return Stock.objects.values_list("quantity_on_hand", "quantity_allocated").get(variant=variant, sales_point=point)
+    """(on hand, allocated) at a point; a point that never received the variant has no row, which is (0, 0)."""
+    row = Stock.objects.filter(variant=variant, sales_point=point).values_list("quantity_on_hand", "quantity_allocated")
+    return row.first() or (0, 0)
 
 
 @pytest.mark.django_db(transaction=True)
