@@ -342,7 +342,7 @@ def report(day: datetime.date | None = None, within_days: int | None = None):
     and those EXPIRED on `day` (and not replaced), for the recertification
     work of the province. A revoked certificate is in neither list from the
     day its revocation takes effect."""
-    from catalog.models import Certification, Product
+    from catalog.models import Certification
 
     day = day or today()
     within_days = settings.OCOP_EXPIRING_WITHIN_DAYS if within_days is None else within_days
@@ -354,7 +354,7 @@ def report(day: datetime.date | None = None, within_days: int | None = None):
     newer = Certification.objects.filter(product=OuterRef("product"), decision_date__gt=OuterRef("decision_date"))
     expired = (
         certs.filter(status_q(CertificateStatus.EXPIRED, day))
-        .exclude(product__in=Product.objects.certified_on(day))
+        .exclude(Exists(Certification.objects.valid_on(day).filter(product=OuterRef("product"))))
         .exclude(Exists(newer))
         .order_by("-valid_until")
     )

@@ -1,7 +1,7 @@
 """Reads of the catalogue that several callers share (GraphQL, admin, pages)."""
 import datetime
 
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import F, Max, Min, Q, QuerySet
 
 from catalog import certification
 from catalog.models import Product
@@ -26,18 +26,24 @@ SORT_FIELDS = {
     "STARS": ("current_stars", "id"),
     "NEWEST": ("created_at", "id"),
 }
+NULLABLE_SORT_KEYS = {"min_price", "current_stars"}  # a product without a price or stars sorts last
 
 
 def sort_products(products: QuerySet, field: str = "NAME", descending: bool = False) -> QuerySet:
-    """Stable orderings (id breaks ties so cursors never skip or repeat)."""
+    """Stable orderings (id breaks ties so cursors never skip or repeat).
+
+    NULLS LAST only on the keys that can be NULL: on a NOT NULL column it changes nothing but
+    stops SQLite from reading the order from an index (name, id), so every product was sorted
+    for each page."""
     if field == "PRICE":
         products = with_price_range(products)
     elif field == "STARS":
         products = with_current_stars(products)
     keys = SORT_FIELDS.get(field, SORT_FIELDS["NAME"])
-    from django.db.models import F
-
-    ordering = [F(k).desc(nulls_last=True) if descending else F(k).asc(nulls_last=True) for k in keys]
+    ordering = []
+    for key in keys:
+        nulls_last = True if key in NULLABLE_SORT_KEYS else None
+        ordering.append(F(key).desc(nulls_last=nulls_last) if descending else F(key).asc(nulls_last=nulls_last))
     return products.order_by(*ordering)
 
 

@@ -67,12 +67,16 @@ def sellable_totals(variant_ids, day: datetime.date | None = None) -> dict[int, 
     return {r["variant_id"]: r["free"] for r in rows}
 
 
-def products_sellable_at(point_ids=None, day: datetime.date | None = None):
-    """An `Exists` condition for a Product queryset: some variant is sellable (at one of `point_ids`)."""
-    stock = sellable_stock(day).filter(variant__product=OuterRef("pk"))
+def products_sellable_at(point_ids=None, day: datetime.date | None = None) -> Q:
+    """A condition for a Product queryset: some variant is sellable (at one of `point_ids`).
+
+    `pk IN (the products with sellable stock)`, not a correlated EXISTS: the set is read once
+    (PostgreSQL hashes it, SQLite indexes it), where SQLite, without statistics, answered the
+    EXISTS per product by reading every stock row of the point (minutes at 10,000 products)."""
+    stock = sellable_stock(day)
     if point_ids is not None:
         stock = stock.filter(sales_point_id__in=list(point_ids))
-    return Exists(stock)
+    return Q(pk__in=stock.values("variant__product_id"))
 
 
 def points_with_stock(product_ids=None, day: datetime.date | None = None) -> dict[int, set[int]]:
