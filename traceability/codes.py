@@ -173,8 +173,8 @@ def digital_link(gtin: str, lot: str | None = None, serial: str | None = None, b
     path = f"/01/{gtin}"
     if lot:
         path += f"/10/{lot}"
-        if serial:
-            path += f"/21/{serial}"
+    if serial:  # a serial under its GTIN alone is a valid Digital Link too (/01/{gtin}/21/{serial})
+        path += f"/21/{serial}"
     return _base(base) + path
 
 

@@ -3,8 +3,8 @@ loads (the `catalog.demo.signals.demo_loaded` signal, inside its transaction).
 
 One lot per demo product (its first variant): harvesting (the shop's
 extension step; not for handicrafts), production and coding, a quality
-inspection, packing, shipping to a sales point, receiving and retail
-selling. One lot is recalled with a reason; two lots get a few item
+inspection, packing, shipping to a sales point, receiving and putting on
+the shelf (stocking, sellable_accessible). One lot is recalled with a reason; two lots get a few item
 serials, one with a GTIN (Digital Link) and one without (/q/ codes).
 Idempotent: a product whose first variant already has a lot is skipped.
 """
@@ -78,7 +78,7 @@ def _story(batch, product, points, rng, now) -> list[TraceEvent]:
     steps += [
         ("receiving", "OBSERVE", arrival, 9, None, point, f"{point.name} nhận hàng, kiểm đếm đủ",
          f"Received and counted at {point.name_en or point.name}"),
-        ("retail_selling", "OBSERVE", arrival, 15, None, point, f"Bày bán tại {point.name}",
+        ("stocking", "OBSERVE", arrival, 15, None, point, f"Bày bán tại {point.name}",
          f"On sale at {point.name_en or point.name}"),
     ]
     events = []
@@ -87,8 +87,10 @@ def _story(batch, product, points, rng, now) -> list[TraceEvent]:
         biz_step = vocabulary.biz_step_value(step)
         events.append(TraceEvent(
             batch=batch, action=action, biz_step=biz_step,
-            disposition={"shipping": "in_transit", "retail_selling": "sellable_accessible",
-                         "receiving": "sellable_not_accessible", "inspecting": "conformant"}.get(step, "active"),
+            # CBV 2.0 pairs (vocabulary.DISPOSITION_STEPS): on the shelf is stocking, sellable_accessible.
+            disposition={"harvesting": "active", "commissioning": "active", "shipping": "in_transit",
+                         "stocking": "sellable_accessible", "receiving": "sellable_not_accessible",
+                         "inspecting": "conformant"}.get(step, ""),
             event_time=when, event_timezone_offset="+07:00", commune=at_commune, sales_point=at_point,
             place="" if at_point or at_commune else (producer.name if producer else ""),
             description=text_vi, description_en=text_en,

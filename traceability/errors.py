@@ -20,6 +20,7 @@ class TraceabilityErrorCode(ErrorCode):
     ALREADY_RECALLED = "already_recalled", "The lot is already recalled."
     INVALID_COUNT = "count", "A number of codes to mint outside the allowed range."
     BATCH_RECALLED = "recalled", "Printing new labels for a recalled lot."
+    DEMO_GTIN = "demo_gtin", "Printing production labels for a GTIN with GS1's demonstration prefix 952."
     MINT_FAILED = "mint_failed", "New serial codes could not be made unique; try again."
     MESSAGE_REQUIRED = "message", "A problem report shorter than 5 characters."
     TOO_MANY_REPORTS = "too_many_reports", "Too many problem reports from this client today."

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from reportlab.lib.pagesizes import A4
@@ -24,8 +25,10 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
 
 from catalog import certification
+from shop.errors import ShopError
 from shop.text import fold
 from traceability import codes, qr
+from traceability.errors import TraceabilityErrorCode
 
 COLUMNS, ROWS = 3, 8
 LABEL_W, LABEL_H = 70 * mm, 37.125 * mm
@@ -94,6 +97,47 @@ def labels_for_batch(batch, serials: Iterable[str] | None = None, copies: int = 
     return [Label(url=codes.link_for_serial(batch, s), code=codes.pretty(s), **common) for s in serials]
 
 
+# GS1 reserves the GS1 prefix 952 for demonstrations and examples: such a GTIN
+# belongs to no company, so a real package must never carry it. Real GTINs come
+# from a company prefix licensed by GS1 Vietnam (prefix 893).
+DEMO_GS1_PREFIX = "952"
+
+
+def is_demo_gtin(gtin: str | None) -> bool:
+    """Whether a stored GTIN (14 digits) carries the demonstration prefix 952 (as a GTIN-13,
+    a GTIN-14 after its indicator digit, or a GTIN-8)."""
+    if not gtin or len(gtin) != 14:
+        return False
+    if gtin.startswith("000000"):
+        return gtin[6:9] == DEMO_GS1_PREFIX
+    return gtin[1:4] == DEMO_GS1_PREFIX
+
+
+def check_printable(batch, *, demo: bool = False) -> None:
+    """Refuse production labels for a GTIN with GS1's demonstration prefix 952 when DEBUG is off,
+    unless the run is declared a demo (`print_labels --demo`). Called before any serial is minted."""
+    gtin = batch.variant.gtin
+    if demo or settings.DEBUG or not is_demo_gtin(gtin):
+        return
+    raise ShopError(
+        TraceabilityErrorCode.DEMO_GTIN,
+        f"GTIN {gtin} có đầu mã 952, mã GS1 chỉ dành cho trình diễn: không in tem thật với mã này. Hãy dùng GTIN "
+        "từ mã doanh nghiệp do GS1 Việt Nam cấp (đầu 893), hoặc thêm --demo nếu đây là bản trình diễn.",
+        f"GTIN {gtin} has the prefix 952, which GS1 reserves for demonstrations: no real labels with it. Use a GTIN "
+        "from a company prefix licensed by GS1 Vietnam (893), or add --demo if this is a demo.",
+        field="gtin",
+    )
+
+
+def print_labels(batch, serials: list[str] | None, out, *, copies: int = ROWS * COLUMNS,
+                 demo: bool = False) -> tuple[list[Label], int]:
+    """The label sheets for `serials` (or `copies` lot-level labels) written to `out`:
+    (labels, pages). Refuses a demonstration GTIN outside a demo (check_printable)."""
+    check_printable(batch, demo=demo)
+    label_list = labels_for_batch(batch, serials) if serials is not None else labels_for_batch(batch, copies=copies)
+    return label_list, render(label_list, out)
+
+
 def _qr_path(c, url: str, x: float, y: float, side: float) -> None:
     """The QR as one filled path of row runs, in module units (integers), so
     a sheet of a thousand codes is written quickly."""
@@ -139,6 +183,25 @@ def _wrap(text: str, font: str, size: float, width: float, max_lines: int) -> li
     return lines
 
 
+HINT = ("Quét để kiểm tra nguồn gốc", "Scan to verify the origin")  # one line per language
+HINT_SIZES = (5.5, 5.25, 5.0)  # points: the largest that fits the text column
+
+
+def text_width() -> float:
+    """The width of the text column beside the QR code."""
+    return LABEL_W - 2 * PADDING - QR_SIDE - 1.5 * mm
+
+
+def hint_lines(font: str, width: float) -> tuple[list[str], float]:
+    """The hint under the label's text, whole (never cut to "Scan to…"): a line per
+    language at the largest size in HINT_SIZES at which both fit `width`."""
+    lines = [_text(line) for line in HINT]
+    for size in HINT_SIZES:
+        if all(pdfmetrics.stringWidth(line, font, size) <= width for line in lines):
+            break
+    return lines, size
+
+
 def _draw_label(c, label: Label, x: float, y: float, forms: dict) -> None:
     regular, bold, _ = _fonts()
     qr_x, qr_y = x + PADDING, y + PADDING
@@ -170,9 +233,10 @@ def _draw_label(c, label: Label, x: float, y: float, forms: dict) -> None:
         mark = "★" * label.stars if _fonts()[2] else "*" * label.stars
         c.drawString(tx, ty, f"OCOP {mark}")
         ty -= 3 * mm
-    c.setFont(regular, 5.5)
-    for line in _wrap(_text("Quét để kiểm tra / Scan to verify"), regular, 5.5, width, 1):
-        c.drawString(tx, y + PADDING + 3.5 * mm, line)
+    lines, size = hint_lines(regular, width)
+    c.setFont(regular, size)
+    for n, line in enumerate(lines):  # Vietnamese above English, just over the text code
+        c.drawString(tx, y + PADDING + (3.5 + 2.4 * (len(lines) - 1 - n)) * mm, line)
     c.setFont("Courier-Bold", 7)
     c.drawString(tx, y + PADDING, label.code)
 

@@ -20,6 +20,7 @@ from catalog.errors import CatalogErrorCode
 from catalog.gtin import validate_gtin
 from catalog.models import Product, ProductVariant
 from inventory import holds
+from shop import english
 from shop.errors import CommonErrorCode, ShopError
 from shop.text import clean_text
 from traceability import codes, lotcache, scans, tally, vocabulary
@@ -196,6 +197,16 @@ def add_event(*, batch: Batch, biz_step: str, event_time: datetime.datetime, des
     if disposition_value is None:
         raise ShopError(TraceabilityErrorCode.INVALID_DISPOSITION, "Tình trạng không thuộc bộ từ vựng CBV.",
                         "The disposition is not a CBV disposition.", field="disposition")
+    if not vocabulary.pair_allowed(step, disposition_value):
+        allowed = ", ".join(vocabulary.allowed_dispositions(step)) or "—"
+        raise ShopError(
+            TraceabilityErrorCode.INVALID_DISPOSITION,
+            f"Theo CBV 2.0, tình trạng {disposition_value} không đi với bước {vocabulary.short_name(step)}; "
+            f"hãy dùng: {allowed}, hoặc để trống (hàng đang bày bán là bước stocking, sellable_accessible).",
+            f"In CBV 2.0 the disposition {disposition_value} does not go with {vocabulary.short_name(step)}; "
+            f"use {allowed}, or none (goods on the shelf are stocking, sellable_accessible).",
+            field="disposition",
+        )
     if event_time is None or timezone.is_naive(event_time):
         raise ShopError(TraceabilityErrorCode.INVALID_EVENT_TIME, "Thời điểm cần có múi giờ (vd. 2026-03-01T08:00:00+07:00).",
                         "The event time needs a time-zone offset (e.g. 2026-03-01T08:00:00+07:00).", field="eventTime")
@@ -232,17 +243,18 @@ def recall_batch(*, batch: Batch, reason: str, by=None, now: datetime.datetime |
         raise ShopError(TraceabilityErrorCode.ALREADY_RECALLED, "Lô này đã bị thu hồi.", "This lot is already recalled.", field="batchId")
     now = now or timezone.now()
     batch.status, batch.recalled_at, batch.recall_reason = Batch.Status.RECALLED, now, reason[:500]
+    reason_vi, reason_en = english.halves(reason)  # "Vietnamese … / English …" written at once: each its half
     batch.save(update_fields=["status", "recalled_at", "recall_reason"])
     TraceEvent.objects.create(
         batch=batch, action="OBSERVE", biz_step="holding", disposition="recalled", event_time=now,
-        event_timezone_offset="+07:00", description=f"Thu hồi lô: {reason}"[:500],
-        description_en=f"Lot recalled: {reason}"[:500], created_by=by if getattr(by, "pk", None) else None,
+        event_timezone_offset="+07:00", description=f"Thu hồi lô: {reason_vi}"[:500],
+        description_en=f"Lot recalled: {reason_en}"[:500], created_by=by if getattr(by, "pk", None) else None,
     )
     # Stock is not kept per lot, so the shop cannot tell this lot's units from
     # others: stop selling the variant until the province lifts the hold.
     holds.place_hold(
         variant_id=batch.variant_id, source=f"recall:{batch.pk}",
-        reason=f"Lô {batch.lot_code} bị thu hồi: {reason}", reason_en=f"Lot {batch.lot_code} recalled: {reason}",
+        reason=f"Lô {batch.lot_code} bị thu hồi: {reason_vi}", reason_en=f"Lot {batch.lot_code} recalled: {reason_en}",
     )
     return batch
 
@@ -300,6 +312,12 @@ class TraceOutcome:
     def found(self) -> bool:
         return self.batch is not None
 
+    @property
+    def unissued(self) -> bool:
+        """The code names a real product (its GTIN) but no lot or serial the shop issued
+        for it: a label claiming to be that product, which the page must not vouch for."""
+        return self.batch is None and self.product is not None
+
 
 def _lookup(parsed: codes.Parsed) -> TraceOutcome:
     """The database side: what the code names, without logging anything."""
@@ -313,7 +331,9 @@ def _lookup(parsed: codes.Parsed) -> TraceOutcome:
         item = ItemSerial.objects.select_related(*LOOKUP_RELATED).filter(serial=parsed.serial).first()
         if item is not None:
             batch = item.batch
-            if parsed.gtin and (batch.variant.gtin != parsed.gtin or batch.lot_code != parsed.lot):
+            # (/01/{gtin}/21/{serial} names no lot: the GTIN must match.)
+            if parsed.gtin and (batch.variant.gtin != parsed.gtin
+                                or (parsed.lot is not None and batch.lot_code != parsed.lot)):
                 # A genuine serial printed under another product or lot: a copy.
                 out.product = batch.variant.product if batch.variant.gtin == parsed.gtin else None
                 out.reason = "serial_mismatch"
@@ -326,6 +346,10 @@ def _lookup(parsed: codes.Parsed) -> TraceOutcome:
         if out.batch is None:
             variant = ProductVariant.objects.select_related("product").filter(gtin=parsed.gtin).first()
             out.product = variant.product if variant is not None else None
+    if out.batch is None and out.product is None and parsed.kind == Kind.SERIAL and parsed.gtin:
+        # A serial the shop did not issue, printed under a real GTIN: the label claims that product.
+        variant = ProductVariant.objects.select_related("product").filter(gtin=parsed.gtin).first()
+        out.product = variant.product if variant is not None else None
     if out.batch is not None:
         out.product = out.batch.variant.product
         out.digital_link = (codes.link_for_serial(out.batch, out.serial.serial) if out.serial

@@ -46,3 +46,22 @@ REASON_TEXT = {
     "bad_check_digit": ("Số kiểm tra của mã GTIN sai: mã vạch không hợp lệ.", "The GTIN's check digit is wrong: the barcode is invalid."),
     "serial_mismatch": ("Số sê-ri thuộc về một sản phẩm hoặc lô khác.", "The serial belongs to another product or lot."),
 }
+
+# A code that names a real product (its GTIN) but no lot or serial the shop issued for it:
+# the label claims to be that product (services.TraceOutcome.unissued). The page warns and
+# does not vouch for the product: no stars, no certificate, the report form first.
+UNISSUED_TEXT = (
+    ("Cảnh báo: mã này không được cấp cho sản phẩm này", "Warning: this code was not issued for this product"),
+    ("Cửa hàng chưa từng cấp mã này. Đừng tin vào nhãn và đừng mua; hãy báo cho chúng tôi ngay bên dưới.",
+     "The shop never issued this code. Do not trust the label and do not buy; please report it below."),
+)
+UNISSUED_CLAIM = ("Nhãn ghi là sản phẩm “{name}”, nhưng mã này không có trong hồ sơ của sản phẩm đó.",
+                  "The label claims to be “{name}”, but this code is not in that product's records.")
+
+# A lot-level code is printed on every pack of its lot: being scanned again says nothing
+# about a pack, so its page says what the code is, not "scanned before" (items keep that).
+LOT_CODE_TEXT = (
+    ("Hàng thật — mã lô do cửa hàng phát hành", "Genuine — a lot code issued by the shop"),
+    ("Mã này in trên mọi gói của cùng một lô, nên nhiều người quét cùng một mã là bình thường.",
+     "This code is printed on every pack of the same lot, so many people scanning it is normal."),
+)

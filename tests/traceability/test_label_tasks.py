@@ -26,7 +26,7 @@ def test_a_background_run_prints_exactly_the_serials_it_minted(lot, media_root, 
                                                                django_capture_on_commit_callbacks):
     services.mint_serials(batch=lot, count=24)  # an earlier run's serials stay off this sheet
     with django_capture_on_commit_callbacks(execute=True):  # queued once the command's work is committed
-        call_command("print_labels", "--batch", lot.lot_code, "--count", "30", "--out", "labels/lo.pdf",
+        call_command("print_labels", "--batch", lot.lot_code, "--count", "30", "--out", "labels/lo.pdf", "--demo",
                      "--background")
     assert "30 labels" in capsys.readouterr().out
     assert ItemSerial.objects.filter(batch=lot).count() == 54

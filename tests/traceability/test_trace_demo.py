@@ -12,7 +12,7 @@ def test_demo_lots_have_stories_codes_of_both_kinds_and_one_recall(demo, client)
     assert len(recalled) == 1 and recalled[0].recall_reason
     steps = set(TraceEvent.objects.values_list("biz_step", flat=True))
     assert {harvesting_uri(), "commissioning", "inspecting", "packing", "shipping", "receiving",
-            "retail_selling"} <= steps
+            "stocking"} <= steps
     with_gtin = [b for b in lots if b.variant.gtin]
     without = [b for b in lots if not b.variant.gtin]
     assert with_gtin and without

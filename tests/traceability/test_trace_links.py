@@ -32,6 +32,7 @@ def test_the_linkset_the_page_and_the_redirects_use_those_links(client, lot):
     assert f'href="/san-pham/{product.slug}/"' in vietnamese
     assert f'href="/en/products/{product.slug}/"' in english
 
+    # Redirects are absolute and pass the request's query on (before the fragment).
     assert client.get(path + "?linkType=gs1:certificationInfo&lang=en")["Location"] == \
-        f"/en/products/{product.slug}/#ocop"
-    assert client.get(f"/01/{lot.variant.gtin}?lang=en")["Location"] == f"/en/products/{product.slug}/"
+        f"{site}/en/products/{product.slug}/?lang=en#ocop"
+    assert client.get(f"/01/{lot.variant.gtin}?lang=en")["Location"] == f"{site}/en/products/{product.slug}/?lang=en"

@@ -76,6 +76,8 @@ def test_the_product_page_says_why_a_held_variant_is_off_sale(lot, sales_point, 
 
     html = client.get(f"/san-pham/{slug}/").content.decode()
     assert f"Tạm dừng bán: Lô {lot.lot_code} bị thu hồi: Nhiễm nấm mốc" in html
-    assert f'value="{lot.variant_id}" checked disabled' in html
+    # The held pack stays choosable (to read why), but it cannot be added to the cart.
+    assert f'value="{lot.variant_id}" checked data-out="Tạm dừng bán"' in html
+    assert 'id="add-to-cart" disabled' in html
     english = client.get(f"/en/products/{slug}/").content.decode()
     assert f"Off sale for now: Lot {lot.lot_code} recalled" in english
