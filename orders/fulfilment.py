@@ -4,13 +4,16 @@
                           └→ SHIPPED → DELIVERED               (delivery orders)
     NEW, PICKING, PACKED, READY_FOR_PICKUP → CANCELLED         (before hand-over)
 
+Cash-paid goods change hands only once paid: PICKED_UP (pay at pickup) and DELIVERED (cash on
+delivery) are refused while the order is unpaid, unless the cash is recorded in the same step.
+
 Hand-over (PICKED_UP, SHIPPED) consumes the allocation: on hand and allocated
 both go down. CANCELLED releases it (and refunds a card payment for those
 lines). Anything else is an error that says which moves are allowed.
 """
 from django.db import transaction
 
-from orders import allocation, carriers, events, notifications
+from orders import allocation, carriers, events, notifications, payments
 from orders.errors import OrderErrorCode
 from orders.models import DeliveryKind, Fulfillment, Order, PaymentMethod
 from shop.errors import ShopError
@@ -39,15 +42,28 @@ def allowed_next(fulfillment: Fulfillment, delivery_kind: str) -> list[str]:
     return sorted(s.value for s in TRANSITIONS[S(fulfillment.status)] - excluded)
 
 
+CASH_HAND_OVER = {S.PICKED_UP: PaymentMethod.PAY_AT_PICKUP, S.DELIVERED: PaymentMethod.CASH_ON_DELIVERY}
+
+
+def owes_cash_at(status: str, order: Order) -> bool:
+    """Moving to `status` hands cash-paid goods over while the order is still unpaid: the cash first."""
+    return (CASH_HAND_OVER.get(status) == order.payment_method
+            and order.payment_status != Order.PaymentStatus.PAID)
+
+
 def _not_found():
     return ShopError(OrderErrorCode.FULFILLMENT_NOT_FOUND, "Không tìm thấy phần đơn này.", "Fulfilment not found.", field="id")
 
 
 @transaction.atomic
 def update_status(*, fulfillment_id: int, status: str, user, note: str = "", carrier: str = "",
-                  tracking_number: str = "", carrier_name: str = "") -> Fulfillment:
+                  tracking_number: str = "", carrier_name: str = "", cash_vnd: int | None = None) -> Fulfillment:
     """`carrier`, `tracking_number` (and `carrier_name` for another carrier): the parcel's, at SHIPPED
-    (orders/carriers.record_shipment: required for a parcel leaving the province)."""
+    (orders/carriers.record_shipment: required for a parcel leaving the province).
+
+    Goods paid in cash change hands only once the cash is recorded: a pay-at-pickup order is not
+    PICKED_UP, a cash-on-delivery order not DELIVERED, while unpaid (`owes_cash_at`). `cash_vnd`, the
+    amount the clerk took, records it in the same step (payments.mark_collected checks the amount)."""
     require_staff(user)
     fulfillment = Fulfillment.objects.select_for_update().filter(pk=fulfillment_id).first()
     # Another point's fulfilment gets the same answer as a missing one: its id cannot be probed.
@@ -71,14 +87,20 @@ def update_status(*, fulfillment_id: int, status: str, user, note: str = "", car
             "Đơn chưa được xác nhận (đang chờ thanh toán thẻ hoặc đã huỷ); chưa chuẩn bị hàng.",
             "The order is not confirmed (awaiting card payment, or cancelled); do not prepare it yet.", field="id",
         )
-    if (status == S.PICKED_UP and order.payment_method == PaymentMethod.PAY_AT_PICKUP
-            and order.payment_status != Order.PaymentStatus.PAID):
-        raise ShopError(
-            OrderErrorCode.PAYMENT_NOT_COLLECTED,
-            f"Hãy thu {format_vnd(order.total_vnd, 'vi')} và ghi nhận (paymentMarkCollected) trước khi giao hàng cho khách.",
-            f"Collect {format_vnd(order.total_vnd, 'en')} and record it (paymentMarkCollected) before handing the goods over.",
-            field="status",
-        )
+    if owes_cash_at(status, order):
+        due = payments.amount_due(order)
+        if cash_vnd is None:
+            raise ShopError(
+                OrderErrorCode.PAYMENT_NOT_COLLECTED,
+                f"Hãy thu {format_vnd(due, 'vi')} và ghi nhận tiền mặt trước khi giao hàng cho khách "
+                f"(nút “Đã nhận {format_vnd(due, 'vi')} tiền mặt và giao hàng” làm cả hai trong một bước).",
+                f"Collect {format_vnd(due, 'en')} and record it before handing the goods over "
+                f"(the “Received {format_vnd(due, 'en')} in cash and handed over” button does both in one step).",
+                field="status",
+            )
+        # The cash and the hand-over in one step (one transaction: a refusal below undoes the payment too).
+        paid = payments.mark_collected(order_id=order.pk, amount_vnd=cash_vnd, user=user)
+        order.paid_vnd, order.payment_status = paid.paid_vnd, paid.payment_status
     note = clean_text(note)[:500]  # shown to the customer: no control or bidi characters
     previous = fulfillment.status
     point = fulfillment.sales_point
@@ -127,7 +149,7 @@ def _after_cancel(order, fulfillment, user, note):
     """With nothing left, the whole order is cancelled as every whole-order cancel is
     (services.cancel_locked_order: the order's status, payment, log and e-mails); else a card
     payment is refunded for what was cancelled."""
-    from orders import payments, services
+    from orders import services
 
     statuses = set(order.fulfillments.values_list("status", flat=True))
     if statuses == {S.CANCELLED}:

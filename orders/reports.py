@@ -30,6 +30,7 @@ from shop.errors import CommonErrorCode, ShopError
 from shop.models import SalesPoint
 from shop.periods import DateRange, day_bounds
 from shop.permissions import require_point, require_staff, visible_points
+from shop.text import fold
 
 S = Fulfillment.Status
 SOLD = (Order.Status.CONFIRMED, Order.Status.COMPLETED)
@@ -120,6 +121,7 @@ class PickLine:
     product_name_en: str
     variant_name: str
     quantity: int
+    variant_name_en: str = ""
 
 
 def pick_list(*, user, point: SalesPoint) -> tuple[list[QueueCard], list[PickLine]]:
@@ -130,17 +132,52 @@ def pick_list(*, user, point: SalesPoint) -> tuple[list[QueueCard], list[PickLin
     for card in cards:
         for line in card.lines:
             ol = line.order_line
-            entry = totals.setdefault(ol.sku, PickLine(ol.sku, ol.product_name, ol.product_name_en, ol.variant_name, 0))
+            entry = totals.setdefault(ol.sku, PickLine(ol.sku, ol.product_name, ol.product_name_en, ol.variant_name, 0,
+                                                         ol.variant_name_en))
             entry.quantity += line.quantity
     return cards, sorted(totals.values(), key=lambda p: (p.product_name, p.variant_name))
 
 
-def point_stock(*, user, point: SalesPoint) -> list[Stock]:
+STOCK_SHOW = ("", "low_first", "low", "out")  # every row; low stock first; only low stock; only out of stock
+
+
+def point_stock(*, user, point: SalesPoint, q: str = "", show: str = "") -> list[Stock]:
+    """The point's stock rows in one query, each with `quantity_sellable` and `is_held` (the
+    availability rule, inventory/availability.py), `is_out` (nothing sellable here) and `is_low`
+    (free units at or below its low-stock threshold, as inventory.transfers.low_stock says).
+
+    `q` keeps the rows whose product, variant or SKU holds every word, with or without diacritics
+    ("mat ong", "MAT-ONG"); `show` (STOCK_SHOW) puts the out-of-stock and low rows first, or keeps
+    only the low (out of stock included) or only the out-of-stock ones. Anything else shows all."""
     require_point(user, point.pk, field="point")
-    return list(
+    rows = list(
         availability.with_sellable(Stock.objects.filter(sales_point=point)).select_related("variant__product")
         .order_by("variant__product__name", "variant__position", "variant__id")
     )
+    for s in rows:
+        s.is_out = s.quantity_sellable <= 0
+        s.is_low = s.is_out or (s.low_stock_threshold is not None and s.quantity_available <= s.low_stock_threshold)
+    return filter_stock(rows, q=q, show=show)
+
+
+def filter_stock(rows: list[Stock], *, q: str = "", show: str = "") -> list[Stock]:
+    """`point_stock`'s search and filter, on rows it returned (no query)."""
+    rows = list(rows)
+    words = fold(q).replace("-", " ").split()[:8]
+    if words:
+        def haystack(s):
+            v = s.variant
+            return fold(" ".join((v.product.name, v.product.name_en, v.name, v.name_en, v.sku))).replace("-", " ")
+
+        rows = [s for s in rows if all(w in haystack(s) for w in words)]
+    if show == "low":
+        rows = [s for s in rows if s.is_low]
+    elif show == "out":
+        rows = [s for s in rows if s.is_out]
+    elif show == "low_first":  # out of stock, then furthest below the threshold, then the rest as listed
+        rows.sort(key=lambda s: (not s.is_out, not s.is_low,
+                                 s.quantity_available - (s.low_stock_threshold or 0) if s.is_low else 0))
+    return rows
 
 
 def stock_choices() -> list[ProductVariant]:

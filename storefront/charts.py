@@ -74,6 +74,20 @@ def nice_max(value: float) -> float:
     return 10 * power
 
 
+def integer_ticks(value: float, most: int = 5) -> list[int]:
+    """The y axis of counts and amounts: 0 and evenly spaced whole numbers up to the first at or above
+    `value`, at most `most` steps, each step 1, 2, 5 × 10ⁿ (or 25 × 10ⁿ): no repeated and no missing
+    numbers (“0 1 2 3 4 5”, never “0 1 2 3 5”)."""
+    value = max(math.ceil(value), 1)
+    power = 1
+    while True:
+        steps = (power, 2 * power, 25 * power // 10, 5 * power) if power >= 10 else (power, 2 * power, 5 * power)
+        for step in steps:
+            if math.ceil(value / step) <= most:
+                return [i * step for i in range(math.ceil(value / step) + 1)]
+        power *= 10
+
+
 def bar_chart(chart_id: str, *, title: str, desc: str, items: Sequence[tuple[str, int]],
               fmt: Callable[[int], str] = str, empty: str = "—") -> SafeString:
     """Horizontal bars, one per (label, value), the label above its bar and the value after it."""
@@ -105,7 +119,8 @@ def line_chart(chart_id: str, *, title: str, desc: str, x_labels: Sequence[str],
     tick = tick or (lambda v: fmt(int(v)))
     left, right, top, plot_h = 56, 10, 8, 170
     plot_w = WIDTH - left - right
-    y_max = nice_max(max(v for _, values in series for v in values))
+    ticks = integer_ticks(max(v for _, values in series for v in values))
+    y_max = ticks[-1]
     n = len(x_labels)
 
     def x(i):
@@ -115,8 +130,7 @@ def line_chart(chart_id: str, *, title: str, desc: str, x_labels: Sequence[str],
         return top + plot_h - v / y_max * plot_h
 
     parts = []
-    for k in range(5):  # grid and y ticks at 0, ¼, ½, ¾, 1
-        value = y_max * k / 4
+    for value in ticks:  # grid and y ticks at whole numbers
         parts.append(
             f'<line x1="{left}" x2="{WIDTH - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#d9ded9"/>'
             f'<text x="{left - 4}" y="{y(value) + 4:.1f}" text-anchor="end" fill="#4d5650" font-size="11">{_t(tick(value))}</text>'

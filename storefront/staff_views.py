@@ -9,10 +9,12 @@ with the message, and any other refusal into the same page again with the
 message beside the field (status 400), keeping what was typed.
 """
 import functools
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -40,6 +42,7 @@ from storefront.staff_forms import (
     add_shop_error,
 )
 from traceability import reports as trace_reports
+from traceability import scan_exports
 
 LOGIN_URL = reverse_lazy("storefront:staff:login")
 DENIED = "permission_denied"
@@ -177,9 +180,11 @@ def _queue_page(request, point, *, status=200, errors=None, reasons=None, cash_f
         cards = []
         for card in group.cards:
             f, order = card.fulfillment, card.order
+            cash_move = next((s for s in card.moves if card.cash_due is not None
+                              and fulfilment.owes_cash_at(s, order)), None)
             cards.append({
-                "card": card, "f": f, "order": order,
-                "moves": [(s, _label(MOVE_LABELS, s)) for s in card.moves],
+                "card": card, "f": f, "order": order, "cash_move": cash_move,
+                "moves": [(s, _cash_move_label(card) if s == cash_move else _label(MOVE_LABELS, s)) for s in card.moves],
                 "routing_reason": pick(order.routing_reason, order.routing_reason_en),
                 "payment": _label(PAYMENT_LABELS, order.payment_method),
                 "paid": order.payment_status == Order.PaymentStatus.PAID,
@@ -199,7 +204,14 @@ def _queue_page(request, point, *, status=200, errors=None, reasons=None, cash_f
         sections.append({"status": group.status, "label": _label(STATUS_LABELS, group.status), "cards": cards})
     shown = {card.fulfillment.pk for group in groups for card in group.cards}
     shown_orders = {card.order.pk for group in groups for card in group.cards}
+    # A refused form answers with the queue itself (400); the page then puts the queue's address (at
+    # the card) back in the address bar, so reloading it does not post the form again (staff.js).
+    numbers = {card.fulfillment.pk: card.fulfillment.number for group in groups for card in group.cards}
+    orders = {card.order.pk: card.order.number for group in groups for card in group.cards}
+    anchor = next((f"#f-{numbers[pk]}" for pk in errors if pk in numbers), "") or next(
+        (f"#o-{orders[pk]}" for forms in (cash_forms, hold_forms) for pk in forms if pk in orders), "")
     return _render(request, "queue.html", {
+        "return_url": reverse("storefront:staff:queue", args=[point.code]) + anchor if status != 200 else "",
         "point": point, "sections": sections, "totals": reports.today_totals(user=request.user, point=point),
         "page_errors": [exc.message for pk, exc in errors.items() if pk not in shown]
         + [e for forms in (hold_forms, cash_forms) for pk, form in forms.items() if pk not in shown_orders
@@ -228,21 +240,46 @@ def _posted_point(request):
 @require_POST
 @staff_required
 def move(request, pk):
-    """One tap: a fulfilment to its next status (or cancelled, with the reason typed beside it)."""
+    """One tap: a fulfilment to its next status (or cancelled, with the reason typed beside it). A
+    cash hand-over carries `cash`, the amount shown on its button: collected and handed over in one step."""
     status, reason = request.POST.get("status", ""), request.POST.get("reason", "")
     ship = {k: request.POST.get(k, "") for k in ("carrier", "tracking_number", "carrier_name")}
+    cash_vnd = _posted_cash(request) if status in fulfilment.CASH_HAND_OVER else None
     try:
         if status == S.CANCELLED:
             done = fulfilment.cancel_by_staff(fulfillment_id=pk, reason=reason, user=request.user)
         else:
-            done = fulfilment.update_status(fulfillment_id=pk, status=status, user=request.user, **ship)
+            done = fulfilment.update_status(fulfillment_id=pk, status=status, user=request.user, cash_vnd=cash_vnd,
+                                            **ship)
     except ShopError as exc:
         point = _posted_point(request)
         if exc.code == DENIED or point is None:
             return _denied(request, exc.message)
         return _queue_page(request, point, status=400, errors={pk: exc}, reasons={pk: reason}, shipping={pk: ship})
-    messages.success(request, f"{done.number}: {_label(STATUS_LABELS, done.status)}.")
+    if cash_vnd is not None:
+        order = done.order
+        messages.success(request, pick(
+            f"{order.number}: đã nhận {format_vnd(order.paid_vnd, 'vi')} tiền mặt và giao hàng.",
+            f"{order.number}: {format_vnd(order.paid_vnd, 'en')} received in cash and the goods handed over."))
+    else:
+        messages.success(request, f"{done.number}: {_label(STATUS_LABELS, done.status)}.")
     return redirect(reverse("storefront:staff:queue", args=[done.sales_point.code]) + f"#f-{done.number}")
+
+
+def _posted_cash(request) -> int | None:
+    """The cash a hand-over button says was taken (None without one; -1 when unreadable, which the
+    payment service refuses with the amount due)."""
+    raw = request.POST.get("cash", "")
+    if not raw:
+        return None
+    form = CashForm({"amount": raw})
+    return form.cleaned_data["amount"] if form.is_valid() else -1
+
+
+def _cash_move_label(card) -> str:
+    due = card.cash_due or 0
+    return pick(f"Đã nhận {format_vnd(due, 'vi')} tiền mặt và giao hàng",
+                f"Received {format_vnd(due, 'en')} in cash and handed over")
 
 
 @require_POST
@@ -330,7 +367,10 @@ def stock(request, point):
                 )
                 messages.success(request, pick(f"Đã cập nhật tồn kho: {row.quantity_on_hand}.",
                                                f"Stock updated: {row.quantity_on_hand}."))
-                return redirect(reverse("storefront:staff:stock", args=[point.code]) + f"#v-{data['variant']}")
+                # Back to the list the clerk was on (search, filter, page), or to the row itself.
+                query = {k: v for k, v in request.GET.items() if k in ("q", "show")}
+                query = urlencode({**query, "variant": data["variant"]})
+                return redirect(reverse("storefront:staff:stock", args=[point.code]) + f"?{query}#v-{data['variant']}")
         except ShopError as exc:
             if exc.code == DENIED:
                 return _denied(request, exc.message)
@@ -341,9 +381,37 @@ def stock(request, point):
     return _stock_page(request, point, variants, rows, form=form, status=status)
 
 
+STOCK_PAGE_SIZE = 25
+STOCK_SHOW_LABELS = (
+    ("", ("Tất cả mặt hàng", "All products")),
+    ("low_first", ("Sắp hết hàng lên đầu", "Low stock first")),
+    ("low", ("Chỉ hàng sắp hết", "Only low stock")),
+    ("out", ("Chỉ hàng đã hết", "Only out of stock")),
+)
+
+
 def _stock_page(request, point, variants, rows, *, form=None, threshold_form=None, status=200):
+    """The point's stock, searched (?q= product or SKU, diacritics optional), filtered (?show=) and
+    paginated (?page=); `rows` are the unfiltered rows, for the count form's prefill."""
+    q = request.GET.get("q", "")[:80].strip()
+    show = request.GET.get("show", "")
+    show = show if show in reports.STOCK_SHOW else ""
+    shown = reports.filter_stock(rows, q=q, show=show)
+    wanted = request.GET.get("page")
+    if wanted is None:  # ?variant=ID (a row's “edit” link, or back after saving): the page that row is on
+        ids = [s.variant_id for s in shown]
+        variant = request.GET.get("variant", "")
+        if variant.isascii() and variant.isdigit() and int(variant) in ids:
+            wanted = ids.index(int(variant)) // STOCK_PAGE_SIZE + 1
+    page = Paginator(shown, STOCK_PAGE_SIZE).get_page(wanted)
+    query = {k: v for k, v in (("q", q), ("show", show)) if v}
     return _render(request, "stock.html", {
-        "point": point, "rows": rows, "form": form or StockForm(variants=variants),
+        "point": point, "rows": page.object_list, "page": page, "all_count": len(rows), "q": q, "show": show,
+        "filtered": bool(query),
+        "page_query": urlencode(query) + ("&" if query else ""),
+        "form_query": urlencode({**query, **({"page": page.number} if page.number > 1 else {})}),
+        "show_choices": [(value, pick(*words)) for value, words in STOCK_SHOW_LABELS],
+        "form": form or StockForm(variants=variants),
         "threshold_form": threshold_form or ThresholdForm(variants=variants),
         "low": transfer_service.low_stock_for(request.user, point.pk),
         "points": _other_points(request.user),
@@ -695,6 +763,8 @@ def _csv_rows(report, rng):
         rows += [(pick("đã hết hạn", "expired"), c.product.name, c.product.producer.name if c.product.producer else "",
                   c.stars, c.decision_number, c.valid_until.isoformat(), (c.valid_until - today).days) for c in expired]
         return header, rows
-    scans = trace_reports.scans_by_verdict(rng)
-    header = [pick("Từ ngày", "Period start"), pick("Kết quả", "Verdict"), pick("Lượt quét", "Scans")]
-    return header, [(p.isoformat(), r.verdict, r.values[i]) for r in scans.rows for i, p in enumerate(scans.periods)]
+    # In words, in the page's language (the codes are for programs: the GraphQL API has them).
+    header = [pick("Từ ngày", "Period start"), pick("Kết quả", "Verdict"), pick("Cách quét", "Channel"),
+              pick("Lượt quét", "Scans")]
+    return header, [(line.period.isoformat(), pick(*line.verdict_name), pick(*line.channel_name), line.scans)
+                    for line in scan_exports.scan_lines(rng)]

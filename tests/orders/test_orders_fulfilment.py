@@ -7,7 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from inventory.models import StockMovement
 from orders import checkout as checkout_service
 from orders.models import Fulfillment, Order, OrderEvent
+from shop.errors import ShopError
 from shop.graphql.core import global_id
+from shop.money import format_vnd
 
 STATUS = """mutation($id: ID!, $s: FulfillmentStatusEnum!, $note: String) {
   fulfillmentUpdateStatus(id: $id, status: $s, note: $note) { fulfillment { status allowedNextStatuses }
@@ -62,6 +64,94 @@ def test_pickup_walk_collects_cash_then_hands_over(gql, oh, staff_login):
     assert StockMovement.objects.filter(reference=f"order:{order.number}", kind="SALE", on_hand_change=-2).exists()
 
 
+def _walk(order, user, *statuses):
+    from orders import fulfilment
+
+    for status in statuses:
+        fulfilment.update_status(fulfillment_id=order.fulfillments.get().pk, status=status, user=user)
+
+
+COD_ADDRESS = {"full_name": "Quàng Thị Xuân", "street_address": "Bản Sáng", "phone": "0987654321"}
+
+
+def _cod(oh, variant):
+    from shop.models import Commune
+
+    commune = Commune.objects.get(district__code="099", name="Chiềng Sinh")
+    return place(oh, None, variant, 1, method="CASH_ON_DELIVERY", address={**COD_ADDRESS, "commune_id": commune.pk})
+
+
+@pytest.mark.parametrize("kind", ["pickup", "cod"])
+def test_the_service_hands_cash_goods_over_only_with_the_cash_in_one_transaction(oh, kind, django_user_model):
+    from orders import fulfilment
+
+    code = "muong-ang" if kind == "pickup" else "tuan-giao"
+    clerk = django_user_model.objects.get(username=f"{code}@ocop-dienbien.example")
+    variant = oh.variant_only_at([code])
+    before = oh.stock_of(variant, oh.points[code])
+    order = place(oh, code, variant, 1) if kind == "pickup" else _cod(oh, variant)
+    hand_over = "PICKED_UP" if kind == "pickup" else "DELIVERED"
+    _walk(order, clerk, "PICKING", "PACKED", "READY_FOR_PICKUP" if kind == "pickup" else "SHIPPED")
+    f = order.fulfillments.get()
+    with pytest.raises(ShopError) as refused:
+        fulfilment.update_status(fulfillment_id=f.pk, status=hand_over, user=clerk)
+    assert refused.value.code == "payment_not_collected"
+    assert format_vnd(order.total_vnd, "vi") in refused.value.message and str(order.total_vnd) not in refused.value.message
+    with pytest.raises(ShopError) as wrong:  # the wrong amount: neither paid nor handed over
+        fulfilment.update_status(fulfillment_id=f.pk, status=hand_over, user=clerk, cash_vnd=order.total_vnd - 1000)
+    assert wrong.value.code == "amount_mismatch"
+    order.refresh_from_db()
+    f.refresh_from_db()
+    assert (order.payment_status, f.status) == ("NOT_PAID", "READY_FOR_PICKUP" if kind == "pickup" else "SHIPPED")
+    done = fulfilment.update_status(fulfillment_id=f.pk, status=hand_over, user=clerk, cash_vnd=order.total_vnd)
+    assert done.status == hand_over
+    order.refresh_from_db()
+    assert (order.payment_status, order.paid_vnd, order.status) == ("PAID", order.total_vnd, "COMPLETED")
+    kinds = list(order.events.order_by("id").values_list("kind", flat=True))
+    assert kinds.count("CASH_COLLECTED") == 1 and kinds.index("CASH_COLLECTED") < kinds.index("COMPLETED")
+    after = oh.stock_of(variant, oh.points[code])
+    assert (after.quantity_on_hand, after.quantity_allocated) == (before.quantity_on_hand - 1, before.quantity_allocated)
+    with pytest.raises(ShopError) as twice:  # a second tap changes nothing
+        fulfilment.update_status(fulfillment_id=f.pk, status=hand_over, user=clerk, cash_vnd=order.total_vnd)
+    assert twice.value.code == "illegal_transition"
+    assert order.events.filter(kind="CASH_COLLECTED").count() == 1
+
+
+def test_a_failed_hand_over_undoes_the_cash_recorded_in_the_same_step(oh, django_user_model, monkeypatch):
+    from orders import allocation, fulfilment
+
+    clerk = django_user_model.objects.get(username="muong-ang@ocop-dienbien.example")
+    variant = oh.variant_only_at(["muong-ang"])
+    order = place(oh, "muong-ang", variant, 1)
+    _walk(order, clerk, "PICKING", "PACKED", "READY_FOR_PICKUP")
+
+    def broken(*args, **kwargs):
+        raise ShopError("illegal_transition", "hỏng", "broken")
+
+    monkeypatch.setattr(allocation, "consume", broken)
+    with pytest.raises(ShopError):
+        fulfilment.update_status(fulfillment_id=order.fulfillments.get().pk, status="PICKED_UP", user=clerk,
+                                 cash_vnd=order.total_vnd)
+    order.refresh_from_db()
+    assert order.payment_status == "NOT_PAID" and not order.events.filter(kind="CASH_COLLECTED").exists()
+
+
+def test_another_points_clerk_cannot_collect_and_hand_over(oh, django_user_model):
+    from orders import fulfilment
+
+    clerk = django_user_model.objects.get(username="muong-ang@ocop-dienbien.example")
+    other = django_user_model.objects.get(username="tuan-giao@ocop-dienbien.example")
+    variant = oh.variant_only_at(["muong-ang"])
+    order = place(oh, "muong-ang", variant, 1)
+    _walk(order, clerk, "PICKING", "PACKED", "READY_FOR_PICKUP")
+    with pytest.raises(ShopError) as refused:
+        fulfilment.update_status(fulfillment_id=order.fulfillments.get().pk, status="PICKED_UP", user=other,
+                                 cash_vnd=order.total_vnd)
+    assert refused.value.code == "fulfillment_not_found"
+    order.refresh_from_db()
+    assert order.payment_status == "NOT_PAID"
+
+
 def test_illegal_transitions_are_errors(gql, oh, staff_login):
     variant = oh.variant_only_at(["muong-ang"])
     order = place(oh, "muong-ang", variant)
@@ -86,8 +176,17 @@ def test_delivery_walk_and_staff_cancel_release(gql, oh, staff_login):
     assert shipped.fulfillments.get().sales_point.code == "tuan-giao"
     before = oh.stock_of(variant, oh.points["tuan-giao"])
     staff_login(gql, "tuan-giao")
-    for status in ("PICKING", "PACKED", "SHIPPED", "DELIVERED"):
+    for status in ("PICKING", "PACKED", "SHIPPED"):
         assert gql(STATUS, {"id": fid(shipped), "s": status})["data"]["fulfillmentUpdateStatus"]["errors"] == []
+    # Cash on delivery: not delivered before its cash is recorded (the customer's timeline: paid, then completed).
+    body = gql(STATUS, {"id": fid(shipped), "s": "DELIVERED"}, language="en")["data"]["fulfillmentUpdateStatus"]
+    assert body["errors"][0]["code"] == "payment_not_collected" and body["fulfillment"] is None
+    assert format_vnd(shipped.total_vnd, "en") in body["errors"][0]["message"]
+    assert "paymentMarkCollected" not in body["errors"][0]["message"]
+    assert Fulfillment.objects.get(order=shipped).status == "SHIPPED"
+    paid = gql(COLLECT, {"id": global_id("Order", shipped.pk), "a": shipped.total_vnd})["data"]["paymentMarkCollected"]
+    assert paid["errors"] == []
+    assert gql(STATUS, {"id": fid(shipped), "s": "DELIVERED"})["data"]["fulfillmentUpdateStatus"]["errors"] == []
     body = gql(STATUS, {"id": fid(cancelled), "s": "CANCELLED", "note": "khách đổi ý"})["data"]["fulfillmentUpdateStatus"]
     assert body["errors"] == []
     after = oh.stock_of(variant, oh.points["tuan-giao"])

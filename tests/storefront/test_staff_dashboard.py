@@ -62,9 +62,10 @@ def login(client, who="tinh"):
     return client
 
 
-def scan(verdict, days_ago=0):
+def scan(verdict, days_ago=0, channel="page"):
     at = timezone.now() - datetime.timedelta(days=days_ago)
-    return Scan.objects.create(scanned_at=at, last_seen_at=at, code="Q123", verdict=verdict, client_hash="c" * 32)
+    return Scan.objects.create(scanned_at=at, last_seen_at=at, code="Q123", verdict=verdict, client_hash="c" * 32,
+                               channel=channel)
 
 
 def csv_rows(response):
@@ -156,15 +157,35 @@ def test_certificates_to_renew_list_the_demo_expiring_and_lapsed_products(client
 def test_scans_per_day_and_verdict(client, shop):
     for _ in range(3):
         scan("AUTHENTIC_FIRST_SCAN")
+    scan("AUTHENTIC_FIRST_SCAN", channel="linkset")
     scan("SUSPICIOUS", days_ago=2)
     scan("NOT_AUTHENTIC", days_ago=45)  # outside the default 30 days
     login(client)
     rows = csv_rows(client.get("/staff/dashboard/scans.csv"))
     today = timezone.localdate().isoformat()
-    assert [today, "AUTHENTIC_FIRST_SCAN", "3"] in rows
-    assert sum(int(r[2]) for r in rows[1:]) == 4
+    assert rows[0] == ["Từ ngày", "Kết quả", "Cách quét", "Lượt quét"]
+    assert [today, "Hàng thật — lần quét đầu tiên", "Trang truy xuất (quét mã QR)", "3"] in rows
+    assert [today, "Hàng thật — lần quét đầu tiên", "Ứng dụng đọc mã (linkset)", "1"] in rows
+    assert sum(int(r[3]) for r in rows[1:]) == 5
+    codes = {"AUTHENTIC_FIRST_SCAN", "SUSPICIOUS", "NOT_AUTHENTIC", "page", "linkset"}
+    assert not codes & {cell for r in rows for cell in r}  # words, not the enum codes
+    english = csv_rows(client.get("/en/staff/dashboard/scans.csv"))
+    assert english[0] == ["Period start", "Verdict", "Channel", "Scans"]
+    assert [today, "Genuine — first scan", "Scanner app (linkset)", "1"] in english
+    assert any(r[1] == "Check carefully — unusual scans" for r in english)
     page = client.get("/staff/dashboard/").content.decode()
     assert "Hàng thật — lần quét đầu tiên" in page and "Cần kiểm tra" in page
+
+
+def test_scan_chart_axis_counts_in_whole_numbers_without_gaps(client, shop):
+    for _ in range(5):
+        scan("AUTHENTIC_FIRST_SCAN")
+    login(client)
+    html = client.get("/staff/dashboard/").content.decode()
+    svg = html[html.index('aria-labelledby="scans-t scans-d"'):]
+    svg = svg[:svg.index("</svg>")]
+    ticks = re.findall(r'text-anchor="end" fill="#4d5650" font-size="11">([^<]+)</text>', svg)
+    assert ticks[:6] == ["0", "1", "2", "3", "4", "5"]
 
 
 def test_bad_range_is_explained_beside_the_field_and_the_last_30_days_shown(client, shop):
