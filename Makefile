@@ -30,7 +30,8 @@ setup: install
 
 run: setup
 	@echo "Shop: http://$(HOST):$(PORT)/   admin: http://$(HOST):$(PORT)/admin/   GraphQL: http://$(HOST):$(PORT)/graphql/"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Links in QR codes and e-mails: $${SITE_URL:-http://$(HOST):$(PORT)} (set SITE_URL for a public address)"
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install $(if $(NPM),node_modules/.installed)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,9 +1,8 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from catalog import certification
-from catalog.forms import ProductImageForm
+from catalog.forms import CertificationForm, ProductImageForm
 from catalog.models import (
     Certification,
     Producer,
@@ -13,34 +12,77 @@ from catalog.models import (
     ProductVariant,
 )
 from catalog.selectors import with_current_stars
+from shop.admin import FoldedSearchMixin, VietnameseLabelsMixin
+
+SLUG_HELP = "Để trống: tạo từ tên, bỏ dấu (Mường Ảng → muong-ang)."
+
+
+class SlugFromNameMixin:
+    """The slug is optional in the form: left blank, the model fills it from the name with
+    catalog.slugs.make_slug; the browser's preview (prepopulated_fields) is taught Vietnamese too."""
+
+    class Media:
+        js = ["admin/js/urlify.js", "catalog/admin/urlify_vi.js"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "slug" in form.base_fields:
+            form.base_fields["slug"].required = False
+            form.base_fields["slug"].help_text = SLUG_HELP
+        return form
+
+
+def save_certificate(request, model_admin, obj, form, *, change: bool) -> None:
+    """Save a certificate from an admin form through catalog.certification: a new one with certify()
+    (which supersedes the one in force), a new or earlier revocation with revoke(); other edits as typed.
+    A rule the service refuses is shown as an error message and nothing is saved."""
+    try:
+        if not change:
+            created = certification.certify(
+                product=obj.product, stars=obj.stars, score=obj.score, decision_number=obj.decision_number,
+                decision_date=obj.decision_date, issuing_body=obj.issuing_body, issuing_level=obj.issuing_level,
+            )
+            for field in Certification._meta.concrete_fields:
+                setattr(obj, field.attname, getattr(created, field.attname))
+            obj._state.adding, obj._state.db = False, created._state.db
+            return
+        if "revoked_at" in form.changed_data and obj.revoked_at is not None:
+            stored = Certification.objects.get(pk=obj.pk)
+            certification.revoke(certificate=stored, on=obj.revoked_at, reason=obj.revoked_reason)
+        obj.save()
+    except certification.CertificationError as exc:
+        model_admin.message_user(request, exc.message, messages.ERROR)
 
 
 @admin.register(ProductGroup)
-class ProductGroupAdmin(admin.ModelAdmin):
+class ProductGroupAdmin(VietnameseLabelsMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["code", "name", "name_en", "level", "parent", "decision"]
     list_filter = ["level", "decision"]
     search_fields = ["code", "name", "name_en"]
+    folded_search_fields = ["name"]
     list_select_related = ["parent"]
 
 
 @admin.register(Producer)
-class ProducerAdmin(admin.ModelAdmin):
+class ProducerAdmin(VietnameseLabelsMixin, FoldedSearchMixin, SlugFromNameMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "district", "commune", "phone"]
     list_filter = ["kind", "district"]
     search_fields = ["name", "address", "phone"]
+    folded_search_fields = ["name", "address"]
     list_select_related = ["district", "commune"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["commune", "former_commune"]
 
 
-class VariantInline(admin.TabularInline):
+class VariantInline(VietnameseLabelsMixin, admin.TabularInline):
     model = ProductVariant
     extra = 0
     fields = ["sku", "name", "name_en", "pack_size", "weight_grams", "gtin", "price_vnd", "is_published", "position"]
 
 
-class CertificationInline(admin.TabularInline):
+class CertificationInline(VietnameseLabelsMixin, admin.TabularInline):
     model = Certification
+    form = CertificationForm
     extra = 0
     fields = ["stars", "score", "decision_number", "decision_date", "issuing_body", "issuing_level", "kind",
               "valid_until", "status", "revoked_at", "revoked_reason"]
@@ -52,7 +94,7 @@ class CertificationInline(admin.TabularInline):
         return obj.status_on(certification.today()).label if obj.pk else "—"
 
 
-class ImageInline(admin.TabularInline):
+class ImageInline(VietnameseLabelsMixin, admin.TabularInline):
     model = ProductImage
     form = ProductImageForm
     extra = 0
@@ -113,10 +155,11 @@ class GroupFilter(admin.SimpleListFilter):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(VietnameseLabelsMixin, FoldedSearchMixin, SlugFromNameMixin, admin.ModelAdmin):
     list_display = ["name", "name_en", "producer", "district", "group", "ocop_stars", "is_published"]
     list_filter = ["district", GroupFilter, StarsFilter, CertificateStatusFilter, "is_published"]
     search_fields = ["name", "name_en", "producer__name", "variants__sku"]
+    folded_search_fields = ["name", "producer__name"]
     list_select_related = ["producer", "district", "group"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["producer", "commune"]
@@ -131,9 +174,32 @@ class ProductAdmin(admin.ModelAdmin):
         # The mark is shown only while a certificate is valid.
         return "★" * obj.current_stars if obj.current_stars else "—"
 
+    def save_formset(self, request, form, formset, change):
+        """Certificates typed in the product's inline go through the service, like on their own page."""
+        if formset.model is not Certification:
+            return super().save_formset(request, form, formset, change)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []  # for the change log
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or inline_form in formset.deleted_forms:
+                continue
+            cert = inline_form.instance
+            cert.product = form.instance
+            is_new = cert.pk is None
+            save_certificate(request, self, cert, inline_form, change=not is_new)
+            if is_new:
+                formset.new_objects.append(cert)
+            else:
+                formset.changed_objects.append((cert, inline_form.changed_data))
+        for inline_form in formset.deleted_forms:
+            if inline_form.instance.pk:
+                formset.deleted_objects.append(inline_form.instance)
+                inline_form.instance.delete()
+
 
 @admin.register(Certification)
-class CertificationAdmin(admin.ModelAdmin):
+class CertificationAdmin(VietnameseLabelsMixin, FoldedSearchMixin, admin.ModelAdmin):
+    form = CertificationForm
+    folded_search_fields = ["product__name"]
     list_display = ["product", "stars", "decision_number", "decision_date", "valid_until", "issuing_level", "kind", "status"]
     list_filter = ["stars", "issuing_level", "kind", "product__district"]
     search_fields = ["decision_number", "product__name"]
@@ -147,18 +213,7 @@ class CertificationAdmin(admin.ModelAdmin):
         return obj.status_on(certification.today()).label
 
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        # New certificates go through the service, which supersedes the old one.
-        try:
-            created = certification.certify(
-                product=obj.product, stars=obj.stars, score=obj.score, decision_number=obj.decision_number,
-                decision_date=obj.decision_date, issuing_body=obj.issuing_body, issuing_level=obj.issuing_level,
-            )
-        except certification.CertificationError as exc:
-            raise ValidationError(exc.message) from exc
-        obj.pk = created.pk
+        save_certificate(request, self, obj, form, change=change)
 
     @admin.action(description="Thu hồi các chứng nhận đã chọn")
     def revoke_selected(self, request, queryset):
@@ -174,7 +229,8 @@ class CertificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProductVariant)
-class ProductVariantAdmin(admin.ModelAdmin):
+class ProductVariantAdmin(VietnameseLabelsMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["sku", "product", "name", "price_vnd", "gtin", "is_published"]
     search_fields = ["sku", "gtin", "product__name"]
+    folded_search_fields = ["product__name", "name"]
     list_select_related = ["product"]

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from catalog import images, media
-from catalog.models import ProductImage
+from catalog.models import Certification, ProductImage
 from shop.errors import pick
 
 
@@ -43,3 +43,28 @@ def images_limit() -> int:
     from django.conf import settings
 
     return settings.IMAGE_MAX_UPLOAD_BYTES
+
+
+class CertificationForm(forms.ModelForm):
+    """A certificate in the admin (its page and the product's inline): the revocation rules of
+    catalog.certification checked here, so a refused change is a form error; CertificationAdmin
+    and ProductAdmin then save through certification.certify / revoke (catalog.admin.save_certificate)."""
+
+    class Meta:
+        model = Certification
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        original = self.instance if self.instance.pk else None
+        if original is None or "revoked_at" not in self.changed_data:
+            return data
+        before = type(original).objects.filter(pk=original.pk).values_list("revoked_at", flat=True).first()
+        after = data.get("revoked_at")
+        if before is not None and (after is None or after > before):
+            self.add_error("revoked_at", pick(
+                f"Chứng nhận đã bị thu hồi từ ngày {before:%d/%m/%Y}; ngày thu hồi chỉ có thể đưa sớm hơn, không thể bỏ hay lùi lại.",
+                f"The certificate was revoked from {before:%d/%m/%Y}; a revocation can be brought forward, never removed or pushed back."))
+        elif after is not None and not (data.get("revoked_reason") or "").strip():
+            self.add_error("revoked_reason", pick("Hãy ghi lý do thu hồi chứng nhận.", "Say why the certificate is revoked."))
+        return data

@@ -7,6 +7,7 @@ from catalog.admin import ProductVariantAdmin
 from catalog.models import ProductVariant
 from inventory import availability, holds, ledger
 from inventory.models import SaleHold, Stock, StockMovement, Transfer, TransferLine
+from shop.admin import FoldedSearchMixin, VietnameseLabelsMixin
 from shop.errors import ShopError
 
 
@@ -41,11 +42,12 @@ class StockForm(forms.ModelForm):
 
 
 @admin.register(Stock)
-class StockAdmin(admin.ModelAdmin):
+class StockAdmin(VietnameseLabelsMixin, FoldedSearchMixin, admin.ModelAdmin):
     form = StockForm
     list_display = ["variant", "sales_point", "quantity_on_hand", "quantity_allocated", "available", "low_stock_threshold"]
     list_filter = ["sales_point", "variant__product__district"]
     search_fields = ["variant__sku", "variant__product__name"]
+    folded_search_fields = ["variant__product__name"]
     list_select_related = ["variant__product", "sales_point"]
     readonly_fields = ["quantity_on_hand", "quantity_allocated"]
     autocomplete_fields = ["variant"]
@@ -88,7 +90,7 @@ class StockAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(VietnameseLabelsMixin, FoldedSearchMixin, admin.ModelAdmin):
     """The ledger: read-only, append-only."""
 
     list_display = ["created_at", "stock", "kind", "on_hand_change", "allocated_change", "on_hand_after",
@@ -108,7 +110,7 @@ class StockMovementAdmin(admin.ModelAdmin):
         return False
 
 
-class StockInline(admin.TabularInline):
+class StockInline(VietnameseLabelsMixin, admin.TabularInline):
     """A variant's stock per point, read-only here: changes go through the stock page's ledger form."""
 
     model = Stock
@@ -133,13 +135,14 @@ class ProductVariantWithStockAdmin(ProductVariantAdmin):
 
 
 @admin.register(SaleHold)
-class SaleHoldAdmin(admin.ModelAdmin):
+class SaleHoldAdmin(VietnameseLabelsMixin, FoldedSearchMixin, admin.ModelAdmin):
     """Holds are placed by other apps (a lot recall); here a province admin
     lifts one by writing why it is safe to sell again."""
 
     list_display = ["variant", "reason", "placed_at", "released_at"]
     list_filter = [("released_at", admin.EmptyFieldListFilter)]
     search_fields = ["variant__sku", "variant__product__name", "reason"]
+    folded_search_fields = ["variant__product__name"]
     list_select_related = ["variant__product"]
     fields = ["variant", "source", "reason", "reason_en", "placed_at", "released_at", "released_by", "release_note"]
     readonly_fields = ["variant", "source", "reason", "reason_en", "placed_at", "released_at", "released_by"]
@@ -160,7 +163,7 @@ class SaleHoldAdmin(admin.ModelAdmin):
             self.message_user(request, exc.message, level=messages.ERROR)
 
 
-class TransferLineInline(admin.TabularInline):
+class TransferLineInline(VietnameseLabelsMixin, admin.TabularInline):
     model = TransferLine
     extra = 0
     fields = ["variant", "quantity_sent", "quantity_received", "discrepancy_note"]
@@ -174,7 +177,7 @@ class TransferLineInline(admin.TabularInline):
 
 
 @admin.register(Transfer)
-class TransferAdmin(admin.ModelAdmin):
+class TransferAdmin(VietnameseLabelsMixin, FoldedSearchMixin, admin.ModelAdmin):
     """Transfers are sent, received and cancelled in the staff console and the API
     (inventory/transfers.py), which check who may; here they are read-only."""
 

@@ -13,10 +13,11 @@ from orders.models import (
     ShippingZone,
     StripeEvent,
 )
+from shop.admin import VietnameseLabelsMixin
 from shop.errors import ShopError
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(VietnameseLabelsMixin, admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
@@ -24,14 +25,14 @@ class OrderLineInline(admin.TabularInline):
     exclude = ["variant", "product_name_en"]
 
 
-class FulfillmentInline(admin.TabularInline):
+class FulfillmentInline(VietnameseLabelsMixin, admin.TabularInline):
     model = Fulfillment
     extra = 0
     can_delete = False
     readonly_fields = ["number", "sales_point", "status", "updated_at"]
 
 
-class OrderEventInline(admin.TabularInline):
+class OrderEventInline(VietnameseLabelsMixin, admin.TabularInline):
     model = OrderEvent
     extra = 0
     can_delete = False
@@ -40,7 +41,7 @@ class OrderEventInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(VietnameseLabelsMixin, admin.ModelAdmin):
     """Read-mostly: orders change through the services (staff console, API), which keep the log and the stock."""
 
     list_display = ["number", "created_at", "status", "payment_method", "payment_status", "total_vnd", "delivery_kind",
@@ -66,7 +67,7 @@ class OrderAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{done}: giữ hàng đến {unpaid.deadline_words(done.hold_until, 'vi')}.")
 
 
-class FulfillmentLineInline(admin.TabularInline):
+class FulfillmentLineInline(VietnameseLabelsMixin, admin.TabularInline):
     model = FulfillmentLine
     extra = 0
     can_delete = False
@@ -74,7 +75,7 @@ class FulfillmentLineInline(admin.TabularInline):
 
 
 @admin.register(Fulfillment)
-class FulfillmentAdmin(admin.ModelAdmin):
+class FulfillmentAdmin(VietnameseLabelsMixin, admin.ModelAdmin):
     list_display = ["number", "sales_point", "status", "created_at"]
     list_filter = ["status", "sales_point"]
     search_fields = ["number", "order__number"]
@@ -87,13 +88,13 @@ class FulfillmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Checkout)
-class CheckoutAdmin(admin.ModelAdmin):
+class CheckoutAdmin(VietnameseLabelsMixin, admin.ModelAdmin):
     list_display = ["token", "created_at", "email", "delivery_kind", "order"]
     readonly_fields = ["token", "order"]
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(VietnameseLabelsMixin, admin.ModelAdmin):
     list_display = ["received_at", "event_id", "type", "outcome", "order"]
     list_filter = ["type"]
     readonly_fields = [f.name for f in StripeEvent._meta.fields]
@@ -126,7 +127,7 @@ class ProvinceOnly:
 
 
 @admin.register(PaymentAccount)
-class PaymentAccountAdmin(ProvinceOnly, admin.ModelAdmin):
+class PaymentAccountAdmin(ProvinceOnly, VietnameseLabelsMixin, admin.ModelAdmin):
     """The accounts that receive VietQR transfers, kept by province admins. An account is retired
     (untick "đang dùng") rather than deleted, so what an order was told to pay into stays known;
     the model checks and normalises the fields (orders/vietqr.py)."""
@@ -145,14 +146,14 @@ class PaymentAccountAdmin(ProvinceOnly, admin.ModelAdmin):
         return False
 
 
-class ShippingRateInline(admin.TabularInline):
+class ShippingRateInline(VietnameseLabelsMixin, admin.TabularInline):
     model = ShippingRate
     extra = 1
     fields = ["up_to_grams", "fee_vnd"]
 
 
 @admin.register(ShippingZone)
-class ShippingZoneAdmin(ProvinceOnly, admin.ModelAdmin):
+class ShippingZoneAdmin(ProvinceOnly, VietnameseLabelsMixin, admin.ModelAdmin):
     """Delivery zones and their weight brackets (orders/shipping.py reads them)."""
 
     list_display = ["name", "kind", "days_min", "days_max", "extra_per_kg_vnd", "position"]
@@ -166,7 +167,7 @@ from orders.models import BankTransaction  # noqa: E402 - appended with bank tra
 
 
 @admin.register(BankTransaction)
-class BankTransactionAdmin(ProvinceOnly, admin.ModelAdmin):
+class BankTransactionAdmin(ProvinceOnly, VietnameseLabelsMixin, admin.ModelAdmin):
     """Every incoming bank transaction, read-only: staff resolve them in the console (/staff/bank-transfers/),
     where the rules are applied; the admin is for looking one up (its raw payload included)."""
 

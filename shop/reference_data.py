@@ -28,3 +28,17 @@ def restore_when_empty(app_label: str, model_name: str, migration: str, function
             getattr(importlib.import_module(migration), function)(apps, None)
 
     post_migrate.connect(restore, dispatch_uid=f"reference_data.{app_label}.{model_name}", weak=False)
+
+
+def _sync_province_group(sender, app_config=None, using="default", **kwargs):
+    """After the last app's post_migrate (each app's permissions exist by then): the province
+    officers' group and its permissions (shop.permissions.sync_province_group)."""
+    configs = list(global_apps.get_app_configs())
+    if app_config is None or app_config is not configs[-1]:
+        return
+    from shop.permissions import sync_province_group
+
+    sync_province_group(using)
+
+
+post_migrate.connect(_sync_province_group, dispatch_uid="reference_data.province_group", weak=False)

@@ -22,7 +22,9 @@ from catalog import certification
 from catalog.demo.signals import demo_loaded
 from catalog.gtin import make_gtin
 from catalog.models import Certification, Producer, Product, ProductGroup, ProductVariant
+from catalog.slugs import make_slug
 from shop.models import Commune, District, SalesPoint, StaffAssignment
+from shop.permissions import sync_officer
 from shop.text import nfc, slugify_vi
 
 HERE = Path(__file__).resolve().parent
@@ -215,7 +217,7 @@ class DemoLoader:
         current = self.communes_2025.get(fact.get("commune_2025") or "")
         defaults = {"name": fact["producer"], "kind": PRODUCER_KINDS.get(fact.get("producer_kind"), Producer.Kind.ENTERPRISE)}
         place = {"district": district, "former_commune": former, "commune": current}
-        producer, created = Producer.objects.get_or_create(slug=slugify_vi(fact["producer"]), defaults={**defaults, **place})
+        producer, created = Producer.objects.get_or_create(slug=make_slug(fact["producer"]), defaults={**defaults, **place})
         changed = [k for k, v in place.items() if v is not None and getattr(producer, k) is None]
         for k in changed:
             setattr(producer, k, place[k])
@@ -232,7 +234,7 @@ class DemoLoader:
             district = self.district_by_name.get(fact.get("district") or "")
             commune = self.communes_2022.get((district.code, fact["commune"])) if district and fact.get("commune") else None
             product, _ = Product.objects.update_or_create(
-                slug=slugify_vi(fact["name"]),
+                slug=make_slug(fact["name"]),
                 defaults={
                     "name": nfc(fact["name"]), "name_en": extra["name_en"], "description": extra["description"],
                     "description_en": extra["description_en"], "group": self.groups[extra["product_set"]],
@@ -329,6 +331,7 @@ class DemoLoader:
         user(f"admin@{DEMO_DOMAIN}", superuser=True)
         province = user(f"tinh@{DEMO_DOMAIN}")
         StaffAssignment.objects.get_or_create(user=province, sales_point=None, defaults={"role": "province"})
+        sync_officer(province)  # the province officers' admin group ("Cán bộ tỉnh")
         for code in ("tinh", "dien-bien", "muong-ang", "tuan-giao"):
             clerk = user(f"{code}@{DEMO_DOMAIN}")
             StaffAssignment.objects.get_or_create(user=clerk, sales_point=self.points[code], defaults={"role": "manager"})

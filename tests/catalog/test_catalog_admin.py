@@ -1,3 +1,4 @@
+import datetime
 import io
 
 import pytest
@@ -95,3 +96,56 @@ def test_admin_upload_is_cleaned_and_gets_renditions(admin_client, settings, tmp
     image = product.images.get()
     assert (image.width, image.height) == (300, 200)
     assert [r["width"] for r in image.renditions] == [160]  # fixed widths only, never upscaled
+
+
+def _certificate_form(cert, **overrides):
+    data = {"product": cert.product_id, "stars": cert.stars, "score": cert.score or "",
+            "decision_number": cert.decision_number, "decision_date": cert.decision_date.strftime("%d/%m/%Y"),
+            "issuing_body": cert.issuing_body, "issuing_level": cert.issuing_level, "kind": cert.kind,
+            "revoked_at": cert.revoked_at.strftime("%d/%m/%Y") if cert.revoked_at else "",
+            "revoked_reason": cert.revoked_reason}
+    return {**data, **overrides}
+
+
+def test_admin_revocation_goes_through_the_rule_and_is_never_pushed_back(admin_client):
+    from catalog.models import Certification
+
+    cert = Certification.objects.filter(revoked_at__isnull=True, superseded_by__isnull=True).order_by("id").first()
+    url = f"/admin/catalog/certification/{cert.pk}/change/"
+    day = cert.decision_date + datetime.timedelta(days=30)
+    # A revocation without a reason is a form error, not a 500.
+    response = admin_client.post(url, _certificate_form(cert, revoked_at=day.strftime("%d/%m/%Y")))
+    assert response.status_code == 200 and "revoked_reason" in response.context["adminform"].form.errors
+    response = admin_client.post(url, _certificate_form(cert, revoked_at=day.strftime("%d/%m/%Y"),
+                                                        revoked_reason="Vi phạm tiêu chuẩn"))
+    assert response.status_code == 302
+    cert.refresh_from_db()
+    assert cert.revoked_at == day and cert.revoked_reason == "Vi phạm tiêu chuẩn"
+    assert Product.objects.get(pk=cert.product_id).search_dirty  # the service marked it for the search index
+    # Pushed back (or removed): refused on the form, nothing saved.
+    for later in ((day + datetime.timedelta(days=5)).strftime("%d/%m/%Y"), ""):
+        response = admin_client.post(url, _certificate_form(cert, revoked_at=later))
+        assert response.status_code == 200
+        assert "không thể bỏ hay lùi lại" in str(response.context["adminform"].form.errors["revoked_at"])
+    cert.refresh_from_db()
+    assert cert.revoked_at == day
+
+
+def test_certificate_added_in_the_product_inline_goes_through_certify(admin_client):
+    """A renewal typed in the product's certificate rows supersedes the one in force, as on its own page."""
+    from catalog.models import Certification
+
+    product = Product.objects.get(name="Mật ong hoa ban")
+    current = product.certifications.filter(superseded_by__isnull=True).order_by("-decision_date").first()
+    data = _change_form_data(admin_client, product)
+    n = int(data["certifications-TOTAL_FORMS"])
+    day = current.decision_date + datetime.timedelta(days=500)
+    data.update({"certifications-TOTAL_FORMS": n + 1, f"certifications-{n}-stars": 5, f"certifications-{n}-score": 92,
+                 f"certifications-{n}-decision_number": "77/QĐ-TTg", f"certifications-{n}-decision_date": day.strftime("%d/%m/%Y"),
+                 f"certifications-{n}-issuing_body": "Thủ tướng Chính phủ", f"certifications-{n}-issuing_level": "CENTRAL",
+                 f"certifications-{n}-kind": "NEW", f"certifications-{n}-product": product.pk})
+    response = admin_client.post(f"/admin/catalog/product/{product.pk}/change/", data)
+    assert response.status_code == 302, str(response.context and [f.errors for f in response.context["inline_admin_formsets"]])
+    new = Certification.objects.get(product=product, decision_number="77/QĐ-TTg")
+    current.refresh_from_db()
+    assert current.superseded_by_id == new.pk and new.kind == Certification.Kind.UPGRADE and new.decision_date == day

@@ -7,6 +7,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from shop.models import SalesPoint, StaffAssignment
+from shop.permissions import PROVINCE_GROUP, sync_officer
 
 
 class Command(BaseCommand):
@@ -55,8 +56,10 @@ class Command(BaseCommand):
             user.save()
             if province:
                 StaffAssignment.objects.update_or_create(user=user, sales_point=None, defaults={"role": "province"})
-                where = "every sales point (province admin)"
+                where = f"every sales point (province admin, admin group {PROVINCE_GROUP!r})"
             else:
                 StaffAssignment.objects.update_or_create(user=user, sales_point=point, defaults={"role": role})
                 where = f"{point.code} as {role}"
+            # Province officers get the admin rights of their job (the "Cán bộ tỉnh" group).
+            sync_officer(user)
         self.stdout.write(self.style.SUCCESS(f"{'Created' if created else 'Updated'} {email}: {where}."))
