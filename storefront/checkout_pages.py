@@ -72,6 +72,86 @@ def units(lines) -> int:
     return sum(line.quantity for line in lines)
 
 
+@dataclass
+class Refusal:
+    message: str
+    url: str  # the product page, where the buyer chooses another pack size
+
+
+def add_refusal(variant_id: int) -> Refusal | None:
+    """Why the product page's "Add to cart" cannot add this variant at all (nothing sellable at any
+    open point, or a sale hold), said for the product page; None when it is in stock (the service's
+    own message then stands: too many units, a lapsed certificate…). Three queries."""
+    from catalog.models import ProductVariant
+
+    variant = ProductVariant.objects.select_related("product").filter(pk=variant_id).first()
+    if variant is None:
+        return None
+    label = f"{presenters.loc(variant.product, 'name')} — {presenters.loc(variant, 'name')}"
+    url = reverse("storefront:product", kwargs={"slug": variant.product.slug})
+    hold = availability.held_variants([variant.pk]).get(variant.pk)
+    if hold is not None:
+        return Refusal(pick(
+            f"{label} đang tạm dừng bán ({hold.reason}); chưa thêm vào giỏ. Hãy chọn sản phẩm khác.",
+            f"{label} is off sale for now ({hold.reason_en or hold.reason}); it was not added to your cart. "
+            "Choose another product.",
+        ), url)
+    if availability.sellable_totals([variant.pk]).get(variant.pk, 0) <= 0:
+        return Refusal(pick(
+            f"{label} đã hết hàng ở mọi điểm bán; chưa thêm vào giỏ. Hãy chọn quy cách khác hoặc quay lại sau.",
+            f"{label} is out of stock at every sales point; it was not added to your cart. "
+            "Choose another pack size or come back later.",
+        ), url)
+    return None
+
+
+# -- which pickup points can fill the basket ----------------------------------------------------
+
+
+@dataclass
+class Shortage:
+    name: str  # "Mật ong hoa ban — Hũ 250 g"
+    wanted: int
+    there: int  # units sellable at the point (0: none)
+
+
+@dataclass
+class PointFill:
+    point: SalesPoint
+    missing: list  # Shortage, in the cart's order; empty: the point has the whole basket
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def summary(self) -> str:
+        """'Có đủ hàng cho cả giỏ' / 'Thiếu: Mật ong — Hũ 250 g (còn 1/2), …'."""
+        if not self.missing:
+            return pick("Có đủ hàng cho cả giỏ.", "Has everything in your cart.")
+        parts_vi = [f"{s.name} (còn {s.there}/{s.wanted})" if s.there else f"{s.name} (hết)" for s in self.missing]
+        parts_en = [f"{s.name} ({s.there} of {s.wanted})" if s.there else f"{s.name} (none)" for s in self.missing]
+        return pick("Thiếu: " + "; ".join(parts_vi) + ".", "Missing: " + "; ".join(parts_en) + ".")
+
+
+def pickup_fill(points, lines, day=None) -> list[PointFill]:
+    """For each pickup point, the cart lines it cannot fill today (inventory.availability): one
+    query for every point and line together."""
+    if not points or not lines:
+        return [PointFill(p, []) for p in points]
+    stock = availability.sellable_quantities({line.variant_id for line in lines}, day)
+    fills = []
+    for point in points:
+        missing = []
+        for line in lines:
+            there = max(0, stock.get((line.variant_id, point.pk), 0))
+            if there < line.quantity:
+                name = f"{presenters.loc(line.variant.product, 'name')} — {presenters.loc(line.variant, 'name')}"
+                missing.append(Shortage(name, line.quantity, there))
+        fills.append(PointFill(point, missing))
+    return fills
+
+
 # -- the checkout ----------------------------------------------------------------------------
 
 
@@ -161,36 +241,12 @@ QUIET_EVENTS = {OrderEvent.Kind.PAYMENT_INTENT, OrderEvent.Kind.NOTE, OrderEvent
                 OrderEvent.Kind.PAYMENT_REVIEW}
 
 
-TRANSFER_WORDS = {
-    Order.PaymentStatus.AWAITING: ("Chờ chuyển khoản.", "Waiting for your bank transfer."),
-    Order.PaymentStatus.REVIEW: ("Cửa hàng đã nhận khoản chuyển khoản chưa khớp với đơn và đang kiểm tra; nhân viên sẽ "
-                                 "liên hệ với bạn.",
-                                 "The shop received a transfer that does not match the order and is checking it; "
-                                 "staff will contact you."),
-}
+TRANSFER_WORDS = texts.TRANSFER_STATUS  # the payment line's words are orders/texts.py's
 
 
 def payment_words(order) -> str:
-    paid = order.payment_status
-    if order.payment_method == PaymentMethod.BANK_TRANSFER and paid in TRANSFER_WORDS:
-        return pick(*TRANSFER_WORDS[paid])
-    if paid == Order.PaymentStatus.NOT_PAID:
-        if order.payment_method == PaymentMethod.CASH_ON_DELIVERY:
-            return pick("Chưa trả: trả tiền mặt khi nhận hàng.", "Not paid yet: pay in cash on delivery.")
-        return pick("Chưa trả: trả tiền tại điểm bán khi nhận hàng.", "Not paid yet: pay at the sales point when you collect.")
-    words = {
-        Order.PaymentStatus.AWAITING: ("Chờ thanh toán thẻ.", "Waiting for your card payment."),
-        Order.PaymentStatus.FAILED: ("Thanh toán thẻ chưa thành công.", "The card payment did not go through."),
-        Order.PaymentStatus.PAID: ("Đã thanh toán.", "Paid."),
-        Order.PaymentStatus.PARTIALLY_REFUNDED: ("Đã thanh toán; đã hoàn lại một phần.", "Paid; partly refunded."),
-        Order.PaymentStatus.REFUND_PENDING: ("Đang hoàn tiền.", "A refund is on its way."),
-        Order.PaymentStatus.REFUNDED: ("Đã hoàn lại tiền.", "Refunded."),
-        Order.PaymentStatus.VOIDED: ("Không thu tiền (đơn đã huỷ).", "Nothing was charged (the order was cancelled)."),
-        Order.PaymentStatus.REVIEW: ("Cửa hàng đang kiểm tra khoản thanh toán thẻ và sẽ liên hệ với bạn.",
-                                     "The shop is checking your card payment and will contact you."),
-    }
-    vi, en = words.get(paid, (paid, paid))
-    return pick(vi, en)
+    """How the payment stands, in the customer's words (one table, orders/texts.py)."""
+    return pick(*texts.payment_status(order))
 
 
 @dataclass

@@ -54,6 +54,11 @@ def cart_add(request):
         else:
             checkout_service.add_lines(token=checkout.token, lines=[(variant_id, quantity)], user=request.user)
     except ShopError as error:
+        # Out of stock or off sale: said for the product page, where another pack size can be chosen.
+        refusal = checkout_pages.add_refusal(variant_id)
+        if refusal is not None:
+            messages.error(request, refusal.message)
+            return redirect(refusal.url)
         messages.error(request, error.message, extra_tags=f"{VARIANT_TAG}{variant_id}")
         return redirect("storefront:cart")
     cart.remember(request, checkout, _units(checkout))
@@ -175,7 +180,7 @@ def checkout_details(request):
         form = DeliveryForm(initial={**_delivery_initial(checkout), **delivery_pages.query_initial(request)},
                             points=points)
     return _render(request, "storefront/checkout.html", {
-        "form": form, "points": points, "address": delivery_pages.address_picker(request, checkout, form),
+        "form": form, "points": points, "fills": checkout_pages.pickup_fill(points, lines), "address": delivery_pages.address_picker(request, checkout, form),
         "summary": checkout_pages.review(checkout, lines), "step": 1, "noindex": True,
     })
 

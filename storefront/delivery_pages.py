@@ -104,14 +104,83 @@ def _option(commune: Commune) -> tuple[int, str]:
     return commune.pk, label
 
 
-def _groups(communes, searched: str) -> list:
-    if searched:
-        return [(pick(f"Kết quả tìm “{searched}”", f"Found for “{searched}”"), [_option(c) for c in communes])]
+@dataclass
+class _Past:
+    """What the shop knows of a 2025 commune's past (its 2022 communes, `successor` links)."""
+
+    district: object = None  # the 2022 district it lies in, when its old communes tell
+    old_names: list = field(default_factory=list)  # the 2022 communes merged into it, when named otherwise
+
+
+def _pasts(province_code: str, communes) -> dict[int, _Past]:
+    """{2025 commune id: _Past} from the province's 2022 communes (one query; none outside the
+    provinces whose 2022 communes the shop holds, i.e. Điện Biên). The district is that of the
+    communes merged into it, else of a 2022 namesake that went nowhere else, else the district
+    it is named after (Phường Mường Lay: the former Mường Lay town)."""
+    if not communes:
+        return {}
+    old = list(Commune.objects.filter(era=Commune.Era.Y2022, district__province_code=province_code)
+               .select_related("district").order_by("name", "pk"))
+    if not old:
+        return {}
+    merged: dict[int, list] = {}
+    namesakes: dict[str, list] = {}
+    for row in old:
+        if row.successor_id:
+            merged.setdefault(row.successor_id, []).append(row)
+        namesakes.setdefault(row.folded_name or search_key(row.name), []).append(row)
+    seats = {search_key(row.district.short_name): row.district for row in old}
+    pasts = {}
+    for commune in communes:
+        before = merged.get(commune.pk, [])
+        district = None
+        if before:
+            districts = [row.district for row in before]
+            district = max(districts, key=lambda d: (districts.count(d), -int(d.pk)))
+        else:
+            same = [row for row in namesakes.get(commune.folded_name or search_key(commune.name), [])
+                    if row.successor_id in (None, commune.pk)]
+            district = same[0].district if len({row.district_id for row in same}) == 1 else None
+            if district is None:
+                district = seats.get(commune.folded_name or search_key(commune.name))
+        names = sorted({row.name for row in before}, key=search_key)
+        pasts[commune.pk] = _Past(district, names if names and names != [commune.name] else [])
+    return pasts
+
+
+def _labelled(commune: Commune, past: _Past | None) -> tuple[int, str]:
+    """'Xã Thanh An (trước đây: Sam Mứn, Thanh An)': the kind tells a ward from a commune of the
+    same name; the old names are a hint for who remembers them."""
+    label = pick(f"{addresses.KIND_VI.get(commune.kind, '')} {commune.name}".strip(), presenters.commune_name(commune))
+    if past is not None and past.old_names:
+        old = ", ".join(past.old_names)
+        label += pick(f" (trước đây: {old})", f" (formerly {old})")
+    return commune.pk, label
+
+
+def _groups(communes, searched: str, pasts: dict | None = None) -> list:
+    """By old district (2022) where the shop knows them (Điện Biên), else by kind; a search's
+    results in the same groups, so two units of the same name stay told apart."""
+    pasts = pasts or {}
+    suffix = pick(f" — khớp “{searched}”", f" — matching “{searched}”") if searched else ""
+    if pasts and any(p.district is not None for p in pasts.values()):
+        by_district: dict = {}
+        for commune in communes:
+            past = pasts.get(commune.pk)
+            district = past.district if past else None
+            by_district.setdefault(district, []).append(_labelled(commune, past))
+        known = sorted((d for d in by_district if d is not None), key=lambda d: search_key(d.short_name))
+        groups = [(pick(f"{d.name} (cũ)", f"Former {d.name_en or addresses.plain(d.name)}") + suffix, by_district[d])
+                  for d in known]
+        if None in by_district:
+            groups.append((pick("Xã, phường khác (chưa ghi huyện cũ)", "Other communes and wards (former district not recorded)") + suffix,
+                           by_district[None]))
+        return groups
     groups = []
     for kind, vi, en in KIND_GROUPS:
         options = [_option(c) for c in communes if c.kind == kind]
         if options:
-            groups.append((pick(vi, en), options))
+            groups.append((pick(vi, en) + suffix, options))
     return groups
 
 
@@ -160,7 +229,8 @@ def address_picker(request, checkout, form) -> AddressPicker:
                                 f"No commune or ward of {province_label(province)} matches “{search}”; here are all "
                                 "of them.")
             communes, found_by = addresses.communes(province.code), ""
-    groups = _groups(communes, found_by)
+    pasts = _pasts(province.code, communes) if province is not None else {}
+    groups = _groups(communes, found_by, pasts)
     listed = {c.pk for c in communes}
     if selected is not None and selected.pk not in listed:
         groups.insert(0, (pick("Đã chọn", "Chosen"), [_option(selected)]))

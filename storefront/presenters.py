@@ -111,6 +111,29 @@ def certificate_status(cert) -> str:
     return pick(status.label, status.label_en)
 
 
+LAPSED = (certification.CertificateStatus.EXPIRED, certification.CertificateStatus.REVOKED)
+
+
+def lapsed_notice(status, cert) -> str:
+    """Why a product shows no OCOP stars although it was certified (`certification.standing`):
+    'Chứng nhận OCOP hết hạn ngày 14/03/2025 …', or '' when its standing is not lapsed."""
+    if cert is None or status not in LAPSED:
+        return ""
+    if status == certification.CertificateStatus.REVOKED:
+        day = cert.revoked_at
+        return pick(
+            f"Chứng nhận OCOP bị thu hồi từ ngày {day:%d/%m/%Y}; sản phẩm không còn mang nhãn OCOP.",
+            f"OCOP certificate revoked on {day:%d/%m/%Y}; the product no longer carries the OCOP mark.",
+        )
+    day = cert.valid_until
+    return pick(
+        f"Chứng nhận OCOP hết hạn ngày {day:%d/%m/%Y}. Sản phẩm vẫn có thể được bán, nhưng không được mang "
+        "nhãn OCOP cho tới khi được chứng nhận lại.",
+        f"OCOP certificate expired on {day:%d/%m/%Y}. The product may still be sold, but without the OCOP mark "
+        "until it is certified again.",
+    )
+
+
 # -- pictures ----------------------------------------------------------------
 
 @dataclass

@@ -262,6 +262,8 @@ class Listing:
     facets: list[Facet]
     filters: Filters
     backend: str = "catalogue"
+    lapsed: list = field(default_factory=list)  # Lapsed: matching products left out for a lapsed certificate
+    chips: list = field(default_factory=list)  # Chip: the active filters, each with a link that removes it
 
     @property
     def has_previous(self) -> bool:
@@ -296,7 +298,63 @@ def catalogue(filters: Filters, ref: Reference, page: int = 1, page_size: int | 
     ids = list(ordered.values_list("pk", flat=True)[(page - 1) * size : page * size])
     cards = cards_for(ids)
     counts = catalogue_counts(filters, ref)
-    return Listing(cards, total, page, pages, size, build_facets(filters, ref, counts), filters)
+    facets = build_facets(filters, ref, counts)
+    lapsed = lapsed_products(catalogue_filters.filter_products(
+        Product.objects.published(), certified_only=False, **filters.catalogue_kwargs(ref, without="stars")), ref.day)
+    return Listing(cards, total, page, pages, size, facets, filters, lapsed=lapsed, chips=chips(filters, facets))
+
+
+@dataclass
+class Lapsed:
+    product: Product
+    notice: str  # presenters.lapsed_notice: "Chứng nhận OCOP hết hạn ngày …"
+
+
+def lapsed_products(products, day: datetime.date, limit: int = 5) -> list[Lapsed]:
+    """Among `products`, those not in the certified list because their certificate expired or was
+    revoked (`certification.standing`), with the reason: one query, whatever their number."""
+    standing = certification.with_standing(products.not_certified_on(day), day)
+    certs = (
+        Certification.objects.filter(pk__in=standing.filter(ocop_standing_id__isnull=False).values("ocop_standing_id"))
+        .select_related("product").order_by("product__name", "product_id")[:limit]
+    )
+    found = []
+    for cert in certs:
+        notice = presenters.lapsed_notice(certification.status_of(cert, day), cert)
+        if notice:
+            found.append(Lapsed(cert.product, notice))
+    return found
+
+
+@dataclass
+class Chip:
+    label: str
+    remove_url: str  # the query string without this one filter ("?q=…&stars=5")
+
+
+def chips(filters: Filters, facets: list[Facet]) -> list[Chip]:
+    """One removable chip per active filter value, in the facets' order (no query)."""
+    params: list[tuple[str, str]] = []
+    if filters.q:
+        params.append(("q", filters.q))
+    params += [("group", v) for v in filters.groups] + [("stars", str(v)) for v in filters.stars]
+    params += [("district", v) for v in filters.districts]
+    if filters.band:
+        params.append(("price", filters.band))
+    params += [("point", v) for v in filters.points]
+    if filters.sort:
+        params.append(("sort", filters.sort))
+    found = []
+    for facet in facets:
+        for option in facet.options:
+            if option.selected and (facet.name, option.value) in params:
+                rest = QueryDict(mutable=True)
+                for name, value in params:
+                    if (name, value) != (facet.name, option.value):
+                        rest.appendlist(name, value)
+                query = rest.urlencode()
+                found.append(Chip(f"{facet.title}: {option.label}", f"?{query}" if query else "?"))
+    return found
 
 
 def cards_for(ids: list[int]) -> list:
@@ -318,8 +376,12 @@ def search(filters: Filters, ref: Reference, page: int = 1, page_size: int | Non
     )
     pages = _page_bounds(result.total, page, size)
     counts = _counts_from_search(result.facets, ref)
+    facets = build_facets(filters, ref, counts)
     listing = Listing(cards_for(result.product_ids), result.total, page, pages, size,
-                      build_facets(filters, ref, counts), filters, backend=result.backend)
+                      facets, filters, backend=result.backend, chips=chips(filters, facets))
+    if filters.q:
+        listing.lapsed = lapsed_products(
+            Product.objects.published().filter(pk__in=search_api.matching_ids(filters.q)), ref.day)
     return listing
 
 
@@ -372,8 +434,9 @@ class Home:
 def home(ref: Reference, featured: int = 8) -> Home:
     """4★ and 5★ products first; the product groups and districts with their counts; the points."""
     certified = catalogue_filters.filter_products(Product.objects.published(), day=ref.day)
-    # Most stars first: the 5★ and 4★ products, then 3★ ones to fill the row.
-    ids = list(selectors.sort_products(certified, "STARS", descending=True).values_list("pk", flat=True)[:featured])
+    # Only products whose stars shown today (certification.shown_stars) are 4 or 5: never a 3★ one.
+    top = catalogue_filters.filter_products(Product.objects.published(), stars=[5, 4], day=ref.day)
+    ids = list(selectors.sort_products(top, "STARS", descending=True).values_list("pk", flat=True)[:featured])
     by_group = dict(certified.order_by().values_list("group__code").annotate(n=Count("pk")))
     by_district = dict(
         certified.order_by().annotate(k=Coalesce("district__code", "producer__district__code"))
@@ -414,6 +477,18 @@ class ProductPage:
     pictures: list
     availability: list[PointStock]
     delivery: str = ""  # "Giao toàn quốc 2–6 ngày, từ 30.000 ₫", or where it may go; "" when nowhere
+    lapsed: str = ""  # why no stars: "Chứng nhận OCOP hết hạn ngày …" (presenters.lapsed_notice)
+
+    @property
+    def chosen(self) -> VariantLine | None:
+        """The variant the form selects first: the first one in stock, else the first."""
+        return next((line for line in self.variants if line.available and not line.hold),
+                    self.variants[0] if self.variants else None)
+
+    @property
+    def can_buy(self) -> bool:
+        chosen = self.chosen
+        return chosen is not None and bool(chosen.available) and chosen.hold is None
 
 
 @dataclass
@@ -453,6 +528,7 @@ def product_page(slug: str, day: datetime.date | None = None) -> ProductPage:
         pictures=[presenters.Picture.of(i, 640) for i in facts.images],
         availability=[a for a in per_point if a.has_any],
         delivery=facts.delivery.text() if facts.delivery else "",
+        lapsed=presenters.lapsed_notice(*certification.standing(facts.certificates, day)),
     )
 
 

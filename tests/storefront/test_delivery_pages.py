@@ -151,7 +151,8 @@ def test_an_old_district_era_address_is_converted_on_the_page(client, honey):
     shown = page(client.post("/thanh-toan/", {**old, "find": "province"}))
     assert "Địa chỉ cũ “xã Na Ư, huyện Điện Biên” nay là Xã Sam Mứn, tỉnh Điện Biên." in shown
     sam_mun = commune("11", "Sam Mứn")
-    assert f'<option value="{sam_mun.pk}" selected>Sam Mứn</option>' in shown
+    # Điện Biên's communes are grouped by their old district, with the old names as a hint (issue 15).
+    assert f'<option value="{sam_mun.pk}" selected>Xã Sam Mứn (trước đây: Na Ư, Pom Lót)</option>' in shown
     assert client.post("/thanh-toan/", old)["Location"] == "/thanh-toan/dat-hang/"
     assert Checkout.objects.get().ship_commune == sam_mun
     unknown = page(client.post("/thanh-toan/", {**old, "legacy_commune": "xã Không Có"}))

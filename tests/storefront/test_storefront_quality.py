@@ -52,7 +52,7 @@ def test_catalogue_query_count_does_not_grow_with_the_page_size(client, products
             page = client.get("/san-pham/").content.decode()
             assert page.count('<li class="card">') == size
     assert counts[2] == counts[12]
-    assert counts[12] <= 14, counts
+    assert counts[12] <= 15, counts  # 15: one for the note on lapsed certificates (issue 15)
 
 
 def test_home_and_search_query_counts_do_not_grow_with_the_catalogue(client, products):
