@@ -174,6 +174,10 @@ def _label(variant: ProductVariant) -> str:
     return f"{variant.product.name} — {variant.name}"
 
 
+def _label_en(variant: ProductVariant) -> str:
+    return f"{variant.product.name_en or variant.product.name} — {variant.name_en or variant.name}"
+
+
 def _check_available(wanted: dict[int, int], sellables: dict[int, Sellable], field: str) -> None:
     """A friendly early check (the real one is under lock at completion)."""
     free = availability.sellable_totals(wanted)
@@ -431,7 +435,7 @@ def _routing_input(checkout, lines, stocks):
     points = list(availability.open_points().select_related("district").prefetch_related("delivers_to"))
     route_points = [
         routing.Point(
-            id=p.pk, code=p.code, name=p.name, kind=p.kind, district=p.district.code,
+            id=p.pk, code=p.code, name=p.name, name_en=p.name_en, kind=p.kind, district=p.district.code,
             delivers_to=frozenset(d.code for d in p.delivers_to.all()), priority=p.priority,
             latitude=float(p.latitude), longitude=float(p.longitude), pickup_enabled=p.pickup_enabled,
             nationwide=delivery.ships_nationwide(p),
@@ -443,7 +447,8 @@ def _routing_input(checkout, lines, stocks):
         destination = routing.Pickup(checkout.pickup_point_id)
     else:  # by 2022 district inside the province; outside it, the points that ship nationwide
         destination = delivery.routing_destination(checkout.ship_commune)
-    route_lines = [routing.Line(line.variant_id, line.quantity, _label(line.variant)) for line in lines]
+    route_lines = [routing.Line(line.variant_id, line.quantity, _label(line.variant), _label_en(line.variant))
+                   for line in lines]
     return route_lines, route_points, available, destination
 
 
@@ -564,7 +569,8 @@ def _complete_locked(token, payment_method, idempotency_key, user, client_ip="")
     order_lines = OrderLine.objects.bulk_create([
         OrderLine(
             order=order, variant=line.variant, product_name=line.variant.product.name,
-            product_name_en=line.variant.product.name_en, variant_name=line.variant.name, sku=line.variant.sku,
+            product_name_en=line.variant.product.name_en, variant_name=line.variant.name,
+            variant_name_en=line.variant.name_en, sku=line.variant.sku,
             ocop_stars=sellables[line.variant_id].stars, unit_price_vnd=line.variant.price_vnd,
             quantity=line.quantity, total_vnd=line.variant.price_vnd * line.quantity,
         )

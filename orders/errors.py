@@ -48,7 +48,8 @@ class OrderErrorCode(ErrorCode):
     INVALID_STATUS = "invalid_status", "An unknown fulfilment status."
     ILLEGAL_TRANSITION = "illegal_transition", "The fulfilment cannot go to that status from its current one."
     ORDER_NOT_CONFIRMED = "order_not_confirmed", "The order is not confirmed (card payment pending, or cancelled)."
-    PAYMENT_NOT_COLLECTED = "payment_not_collected", "Handing over a pay-at-pickup order before its payment is recorded."
+    PAYMENT_NOT_COLLECTED = "payment_not_collected", (
+        "Handing over a pay-at-pickup order, or delivering a cash-on-delivery one, before its cash is recorded.")
     REASON_REQUIRED = "reason_required", "Cancelling a fulfilment without a reason of 3–300 characters."
     INVALID_DAYS = "invalid_days", "Extending an unpaid order's hold by a number of days outside the allowed range."
     HOLD_NOT_EXTENDABLE = "hold_not_extendable", "The order no longer holds units awaiting payment."
@@ -57,6 +58,10 @@ class OrderErrorCode(ErrorCode):
     UNKNOWN_CARRIER = "unknown_carrier", "A carrier code that is not one of the configured carriers (ORDER_CARRIERS)."
     INVALID_TRACKING_NUMBER = "invalid_tracking_number", (
         "A tracking number that is not 4–40 letters, digits and . - _ (or one without its carrier).")
+    LOOKUP_NOT_FOUND = "lookup_not_found", (
+        "Order lookup: no order has this number with this phone (the same answer for a wrong number and a wrong phone).")
+    LOOKUP_THROTTLED = "lookup_throttled", (
+        "Order lookup: too many failed tries from this address or for this order number; the message says how long to wait.")
 
 
 class PaymentErrorCode(ErrorCode):

@@ -168,6 +168,7 @@ class OrderLine(models.Model):
     product_name = models.CharField(max_length=200)
     product_name_en = models.CharField(max_length=200, blank=True)
     variant_name = models.CharField(max_length=120)
+    variant_name_en = models.CharField(max_length=120, blank=True)  # the pack size in English ("250 g jar")
     sku = models.CharField(max_length=64)
     ocop_stars = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Số sao OCOP còn hiệu lực lúc bán; trống nếu chứng nhận đã hết hạn"

@@ -11,7 +11,13 @@ message at most once per order (once per fulfilment for "ready" and
 "shipped"), and one address gets at most ORDER_EMAILS_PER_ADDRESS_PER_DAY
 customer mails in 24 hours whatever the orders (placing and cancelling orders
 in a loop with someone else's address stops there). Each mail, sent or held
-back, is a line in the order's log.
+back, is a line in the order's log. Every customer mail links to the order's
+status page.
+
+A customer with a phone number gets a text message (orders/sms.py) at the
+same moments, once per order and message, within ORDER_SMS_PER_PHONE_PER_DAY
+per number; ORDER_SMS chooses who: "all" orders with a phone, only those
+"without_email", or "off". It is logged on the order as a staff note.
 """
 import datetime
 import logging
@@ -22,6 +28,7 @@ from django.utils import timezone, translation
 
 from orders import events, unpaid
 from orders.models import OrderEvent
+from orders.tasks import send_sms
 from shop.errors import pick
 from shop.models import StaffAssignment
 from shop.money import format_vnd
@@ -36,9 +43,45 @@ def _send(subject: str, body: str, recipients) -> None:
         enqueue(send_email, subject, body, recipients)
 
 
-def _tell_customer(order, key: str, subject: str, body: str) -> None:
-    """Mail `order`'s own e-mail once per `key`, within the address's daily cap; logged on the order.
-    Callers hold the order's row lock (or just made it), so a message is logged, and sent, once."""
+def _tell_customer(order, key: str, subject: str, body: str, sms: str = "") -> None:
+    """Mail `order`'s own e-mail once per `key`, within the address's daily cap; logged on the order;
+    and text `sms` to its phone (`_text_customer`). Callers hold the order's row lock (or just made it),
+    so a message is logged, and sent, once."""
+    if sms:
+        _text_customer(order, key, sms)
+    _mail_customer(order, key, subject, body)
+
+
+def sms_phone(order) -> str:
+    """The number a text about `order` goes to: the buyer's, else the delivery's recipient's."""
+    return order.phone or order.ship_phone or ""
+
+
+def _text_customer(order, key: str, text: str) -> None:
+    """Text `order`'s phone once per `key`, within the number's daily cap, when settings.ORDER_SMS says so."""
+    phone, policy = sms_phone(order), settings.ORDER_SMS
+    if not phone or policy == "off" or (policy == "without_email" and order.email):
+        return
+    if order.events.filter(kind=OrderEvent.Kind.NOTE, data__sms=key).exists():
+        return
+    since = timezone.now() - datetime.timedelta(hours=24)
+    sent = OrderEvent.objects.filter(kind=OrderEvent.Kind.NOTE, data__has_key="sms", created_at__gte=since,
+                                     data__sms_to=phone).count()
+    cap = settings.ORDER_SMS_PER_PHONE_PER_DAY
+    if sent >= cap:
+        logger.warning("order %s: not texted (%s): the number had %s messages in 24 hours", order.number, key, sent)
+        events.log(order, OrderEvent.Kind.NOTE,
+                   f"Không gửi SMS: số này đã nhận {cap} tin trong 24 giờ. Hãy gọi khách nếu cần.",
+                   f"Not texted: this number had {cap} messages in 24 hours. Call the customer if needed.",
+                   actor="system", data={"sms_skipped": key})
+        return
+    shown = text.replace(_status_url(order), "[link]")  # the log is not where the order's secret link lives
+    events.log(order, OrderEvent.Kind.NOTE, f"Gửi SMS cho khách: {shown}", f"Texted the customer: {shown}",
+               actor="system", data={"sms": key, "sms_to": phone})
+    enqueue(send_sms, phone, text)
+
+
+def _mail_customer(order, key: str, subject: str, body: str) -> None:
     address = order.email
     if not address or order.events.filter(kind=OrderEvent.Kind.EMAIL, data__mail=key).exists():
         return
@@ -76,8 +119,22 @@ def _lines_text(order, lang) -> str:
     rows = []
     for line in order.lines.all():
         name = (line.product_name_en or line.product_name) if lang == "en" else line.product_name
-        rows.append(f"  {line.quantity} × {name} — {line.variant_name}: {format_vnd(line.total_vnd, lang)}")
+        pack = (line.variant_name_en or line.variant_name) if lang == "en" else line.variant_name
+        rows.append(f"  {line.quantity} × {name} — {pack}: {format_vnd(line.total_vnd, lang)}")
     return "\n".join(rows)
+
+
+def _follow(order, lang) -> str:
+    """The status page line every customer mail ends with."""
+    return pick(f"\nTheo dõi đơn: {_status_url(order)}\n", f"\nFollow your order: {_status_url(order)}\n", lang)
+
+
+def _point_name(point, lang) -> str:
+    return (point.name_en or point.name) if lang == "en" else point.name
+
+
+def _point_hours(point, lang) -> str:
+    return point.opening_hours_en if lang == "en" else point.opening_hours
 
 
 def _point_ids(order) -> list[int]:
@@ -98,8 +155,12 @@ def order_confirmed(order) -> None:
     )
     if order.hold_until:  # an unpaid cash order: the customer is told when it is cancelled if not collected
         body += "\n" + unpaid.deadline_notice(order, lang) + "\n"
+    sms = pick(f"OCOP Điện Biên: đơn {order.number} đã xác nhận, tổng {format_vnd(order.total_vnd, lang)}. "
+               f"Theo dõi: {_status_url(order)}",
+               f"OCOP Dien Bien: order {order.number} confirmed, total {format_vnd(order.total_vnd, lang)}. "
+               f"Follow it: {_status_url(order)}", lang)
     _tell_customer(order, "confirmed", pick(f"Đơn hàng {order.number} đã được xác nhận", f"Order {order.number} confirmed",
-                                            lang), body)
+                                            lang), body, sms)
     _send(
         f"[OCOP] Đơn mới {order.number}",
         f"Đơn {order.number} cần chuẩn bị tại điểm của bạn.\n{_lines_text(order, 'vi')}\n"
@@ -113,10 +174,13 @@ def order_cancelled(order, reason_vi: str, reason_en: str) -> None:
     _tell_customer(
         order, "cancelled",
         pick(f"Đơn hàng {order.number} đã huỷ", f"Order {order.number} cancelled", lang),
-        pick(f"Đơn {order.number} đã huỷ: {reason_vi}\n", f"Order {order.number} was cancelled: {reason_en}\n", lang),
+        pick(f"Đơn {order.number} đã huỷ: {reason_vi}\n", f"Order {order.number} was cancelled: {reason_en}\n", lang)
+        + _follow(order, lang),
+        pick(f"OCOP Điện Biên: đơn {order.number} đã huỷ. Chi tiết: {_status_url(order)}",
+             f"OCOP Dien Bien: order {order.number} was cancelled. Details: {_status_url(order)}", lang),
     )
-    _send(f"[OCOP] Đơn {order.number} đã huỷ", f"Đơn {order.number} đã huỷ: {reason_vi}\nKhông cần chuẩn bị nữa.\n",
-          staff_emails(_point_ids(order)))
+    _send(f"[OCOP] Đơn {order.number} đã huỷ", f"Đơn {order.number} đã huỷ: {reason_vi}\nKhông cần chuẩn bị nữa.\n"
+          f"Mở bảng điều khiển: {settings.SITE_URL}/staff/\n", staff_emails(_point_ids(order)))
 
 
 def fulfillment_ready(fulfillment) -> None:
@@ -126,8 +190,13 @@ def fulfillment_ready(fulfillment) -> None:
         order, f"ready:{fulfillment.pk}",
         pick(f"Đơn {order.number} sẵn sàng để nhận", f"Order {order.number} is ready for pickup", lang),
         pick(f"Mời bạn đến {point.name} ({point.address}, {point.opening_hours}) để nhận đơn {order.number}.\n",
-             f"Please collect order {order.number} at {point.name_en or point.name} ({point.address}, {point.opening_hours}).\n",
-             lang),
+             f"Please collect order {order.number} at {_point_name(point, lang)} ({point.address}, "
+             f"{_point_hours(point, lang)}).\n", lang)
+        + _follow(order, lang),
+        pick(f"OCOP Điện Biên: đơn {order.number} đã sẵn sàng tại {point.name} ({point.opening_hours}). "
+             f"Chi tiết: {_status_url(order)}",
+             f"OCOP Dien Bien: order {order.number} is ready at {_point_name(point, lang)} ({_point_hours(point, lang)}). "
+             f"Details: {_status_url(order)}", lang),
     )
 
 
@@ -135,7 +204,7 @@ def fulfillment_shipped(fulfillment) -> None:
     order, point = fulfillment.order, fulfillment.sales_point
     lang = order.language
     body = pick(f"{point.name} đã gửi hàng của đơn {order.number}. Theo dõi: {_status_url(order)}\n",
-                f"{point.name_en or point.name} has shipped part of order {order.number}. Follow it: {_status_url(order)}\n",
+                f"{_point_name(point, lang)} has shipped part of order {order.number}. Follow it: {_status_url(order)}\n",
                 lang)
     if fulfillment.tracking_number:  # the carrier and tracking number kept at hand-over (orders/carriers.py)
         body += pick(f"\nĐơn vị vận chuyển: {fulfillment.carrier_name}\nMã vận đơn: {fulfillment.tracking_number}\n",
@@ -143,9 +212,14 @@ def fulfillment_shipped(fulfillment) -> None:
         if fulfillment.tracking_url:
             body += pick(f"Tra cứu hành trình: {fulfillment.tracking_url}\n", f"Track the parcel: {fulfillment.tracking_url}\n",
                          lang)
+    tracking = pick(f", mã vận đơn {fulfillment.carrier_name} {fulfillment.tracking_number}",
+                    f", {fulfillment.carrier_name} tracking number {fulfillment.tracking_number}",
+                    lang) if fulfillment.tracking_number else ""
     _tell_customer(
         order, f"shipped:{fulfillment.pk}",
         pick(f"Đơn {order.number} đang được giao", f"Order {order.number} is on its way", lang), body,
+        pick(f"OCOP Điện Biên: đơn {order.number} đang được giao{tracking}. Theo dõi: {_status_url(order)}",
+             f"OCOP Dien Bien: order {order.number} is on its way{tracking}. Follow it: {_status_url(order)}", lang),
     )
 
 
@@ -182,8 +256,18 @@ def transfer_requested(order, transfer) -> None:
         body += "\n" + unpaid.deadline_notice(order, lang) + "\n"
     body += pick(f"\nMã QR và tình trạng đơn: {_status_url(order)}\n", f"\nQR code and order status: {_status_url(order)}\n",
                  lang)
+    if transfer is not None:
+        sms = pick(f"OCOP Điện Biên: đơn {order.number} chờ chuyển khoản {format_vnd(transfer.amount_vnd, lang)} tới "
+                   f"{transfer.bank.short_name} {transfer.account_number}, nội dung {transfer.content}. "
+                   f"Mã QR: {_status_url(order)}",
+                   f"OCOP Dien Bien: order {order.number} awaits your transfer of {format_vnd(transfer.amount_vnd, lang)} to "
+                   f"{transfer.bank.short_name} {transfer.account_number}, content {transfer.content}. "
+                   f"QR code: {_status_url(order)}", lang)
+    else:
+        sms = pick(f"OCOP Điện Biên: đơn {order.number} chờ chuyển khoản. Mã QR: {_status_url(order)}",
+                   f"OCOP Dien Bien: order {order.number} awaits your bank transfer. QR code: {_status_url(order)}", lang)
     _tell_customer(order, "transfer", pick(f"Đơn hàng {order.number}: chờ chuyển khoản",
-                                           f"Order {order.number}: waiting for your bank transfer", lang), body)
+                                           f"Order {order.number}: waiting for your bank transfer", lang), body, sms)
 
 
 def province_emails() -> list[str]:
@@ -211,6 +295,6 @@ def transfer_refund_owed(order, amount_vnd: int) -> None:
     _send(
         f"[OCOP] Cần hoàn tiền chuyển khoản đơn {order.number}",
         f"Đơn {order.number} đã trả {format_vnd(amount_vnd, 'vi')} bằng chuyển khoản và đã huỷ: hãy chuyển khoản hoàn "
-        f"lại cho khách ({order.email or order.phone}).\n",
+        f"lại cho khách ({order.email or order.phone}).\nMở bảng điều khiển: {settings.SITE_URL}/staff/\n",
         staff_emails(_point_ids(order)),
     )

@@ -44,6 +44,7 @@ class Line:
     variant_id: int
     quantity: int
     label: str = ""  # "Mật ong hoa ban — Hũ 500 g", for messages
+    label_en: str = ""  # "Ban flower honey — 500 g jar" (the Vietnamese label if blank)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,11 @@ class Point:
     longitude: float = 0.0
     pickup_enabled: bool = True
     nationwide: bool = False  # sends parcels outside the province (see `senders`)
+    name_en: str = ""  # the English name, for the English half of the reasons (the Vietnamese one if blank)
+
+    @property
+    def english(self) -> str:
+        return self.name_en or self.name
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,10 @@ def _labels(lines) -> dict[int, str]:
     return {line.variant_id: line.label or f"#{line.variant_id}" for line in lines}
 
 
+def _labels_en(lines) -> dict[int, str]:
+    return {line.variant_id: line.label_en or line.label or f"#{line.variant_id}" for line in lines}
+
+
 def _available(stock, point_id, variant_id) -> int:
     return max(0, int(stock.get((point_id, variant_id), 0)))
 
@@ -175,15 +185,16 @@ def _route_pickup(lines, wanted, points, stock, destination) -> Decision:
             missing.append((variant_id, labels[variant_id], quantity, have, elsewhere))
     if missing:
         vi_parts, en_parts = [], []
-        for _, label, quantity, have, elsewhere in missing:
+        labels_en = _labels_en(lines)
+        for variant_id, label, quantity, have, elsewhere in missing:
             where_vi = ", ".join(p.name for p in elsewhere) or "chưa điểm nào có đủ"
-            where_en = ", ".join(p.name for p in elsewhere) or "no point has enough"
+            where_en = ", ".join(p.english for p in elsewhere) or "no point has enough"
             vi_parts.append(f"{label} (cần {quantity}, còn {have}; có tại: {where_vi})")
-            en_parts.append(f"{label} (need {quantity}, {have} left; available at: {where_en})")
+            en_parts.append(f"{labels_en[variant_id]} (need {quantity}, {have} left; available at: {where_en})")
         raise RoutingError(
             CheckoutErrorCode.INSUFFICIENT_STOCK_AT_PICKUP_POINT,
             f"{point.name} không đủ hàng: " + "; ".join(vi_parts) + ". Hãy chọn điểm nhận khác hoặc bớt số lượng.",
-            f"{point.name} does not have enough: " + "; ".join(en_parts) + ". Choose another pickup point or lower the quantity.",
+            f"{point.english} does not have enough: " + "; ".join(en_parts) + ". Choose another pickup point or lower the quantity.",
             field="pickupPointId",
             missing=tuple((v, [p.id for p in e]) for v, _, _, _, e in missing),
         )
@@ -191,7 +202,7 @@ def _route_pickup(lines, wanted, points, stock, destination) -> Decision:
     return Decision(
         allocations,
         f"Khách nhận tại {point.name}: điểm này có đủ mọi sản phẩm.",
-        f"Customer picks up at {point.name}, which has every item.",
+        f"Customer picks up at {point.english}, which has every item.",
     )
 
 
@@ -226,7 +237,7 @@ def _route_delivery(lines, wanted, points, stock, destination) -> Decision:
             return Decision(
                 allocations,
                 f"Giao từ {point.name}: điểm này có đủ mọi sản phẩm và {why_vi}.",
-                f"Shipped from {point.name}: it has every item and {why_en}.",
+                f"Shipped from {point.english}: it has every item and {why_en}.",
             )
     # 2. Too little stock in the whole network?
     short = []
@@ -239,7 +250,8 @@ def _route_delivery(lines, wanted, points, stock, destination) -> Decision:
             CheckoutErrorCode.OUT_OF_STOCK,
             "Không đủ hàng: " + "; ".join(f"{label} (cần {q}, cả tỉnh còn {t})" for _, label, q, t in short)
             + ". Hãy bớt số lượng hoặc bỏ sản phẩm đó.",
-            "Out of stock: " + "; ".join(f"{label} (need {q}, {t} left in the province)" for _, label, q, t in short)
+            "Out of stock: " + "; ".join(f"{_labels_en(lines)[v]} (need {q}, {t} left in the province)"
+                                         for v, _, q, t in short)
             + ". Lower the quantity or remove the item.",
             field="lines",
             missing=tuple((v, []) for v, _, _, _ in short),
@@ -252,7 +264,8 @@ def _route_delivery(lines, wanted, points, stock, destination) -> Decision:
         allocations,
         f"Không điểm nào có đủ mọi sản phẩm; chia cho {len(chosen)} điểm ({names}) — ít điểm nhất, "
         "ưu tiên điểm có thứ tự ưu tiên cao và gần nơi nhận.",
-        f"No single point has every item; split across {len(chosen)} points ({names}) — the fewest points, "
+        f"No single point has every item; split across {len(chosen)} points ({', '.join(p.english for p in chosen)}) "
+        "— the fewest points, "
         "preferring higher priority and shorter distance.",
     )
 
@@ -321,7 +334,7 @@ def _who_sends(point: Point) -> tuple[str, str]:
     if point.kind == PROVINCIAL:
         return "Trung tâm tỉnh gửi hàng đi toàn quốc", "the provincial centre ships across Vietnam"
     return (f"{point.name} là điểm tỉnh chỉ định gửi hàng đi toàn quốc",
-            f"{point.name} is the point the province designates to ship across Vietnam")
+            f"{point.english} is the point the province designates to ship across Vietnam")
 
 
 def _route_out_of_province(lines, wanted, points, stock, destination) -> Decision:
@@ -342,7 +355,7 @@ def _route_out_of_province(lines, wanted, points, stock, destination) -> Decisio
             return Decision(
                 tuple(Allocation(point.id, v, q) for v, q in sorted(wanted.items())),
                 f"Giao ngoài tỉnh: {who_vi}. Gửi từ {point.name}{to_vi}: điểm này có đủ mọi sản phẩm.",
-                f"Out-of-province delivery: {who_en}. Shipped from {point.name}{to_en}: it has every item.",
+                f"Out-of-province delivery: {who_en}. Shipped from {point.english}{to_en}: it has every item.",
             )
     short = []
     for variant_id, quantity in wanted.items():
@@ -354,13 +367,15 @@ def _route_out_of_province(lines, wanted, points, stock, destination) -> Decisio
         names = ", ".join(p.name for p in chosen)
         vi = "; ".join(f"{label} (cần {q}, còn {t}" + (f"; có tại: {', '.join(p.name for p in e)}" if e else "") + ")"
                        for _, label, q, t, e in short)
-        en = "; ".join(f"{label} (need {q}, {t} left" + (f"; available at: {', '.join(p.name for p in e)}" if e else "") + ")"
-                       for _, label, q, t, e in short)
+        en = "; ".join(f"{_labels_en(lines)[v]} (need {q}, {t} left"
+                       + (f"; available at: {', '.join(p.english for p in e)}" if e else "") + ")"
+                       for v, _, q, t, e in short)
+        names_en = ", ".join(p.english for p in chosen)
         raise RoutingError(
             CheckoutErrorCode.OUT_OF_STOCK,
             f"Đơn giao ngoài tỉnh do {names} gửi đi, và ở đó không đủ hàng: {vi}. "
             "Hãy bớt số lượng, bỏ sản phẩm đó, hoặc nhận tại điểm bán có hàng.",
-            f"Orders outside the province are shipped by {names}, which does not have enough: {en}. "
+            f"Orders outside the province are shipped by {names_en}, which does not have enough: {en}. "
             "Lower the quantity, remove the item, or pick it up at a point that has it.",
             field="lines",
             missing=tuple((v, [p.id for p in e]) for v, _, _, _, e in short),
@@ -373,5 +388,5 @@ def _route_out_of_province(lines, wanted, points, stock, destination) -> Decisio
         allocations,
         f"Giao ngoài tỉnh: {who_vi}. Không điểm gửi đi nào có đủ mọi sản phẩm; chia cho {len(split)} điểm ({names}){to_vi}.",
         f"Out-of-province delivery: {who_en}. No shipping point has every item; split across {len(split)} points "
-        f"({names}){to_en}.",
+        f"({', '.join(p.english for p in split)}){to_en}.",
     )

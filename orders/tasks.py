@@ -16,3 +16,11 @@ def release_expired_holds():
     from orders import unpaid
 
     return unpaid.release_expired_holds()
+
+
+@shared_task(base=ShopTask, name="orders.tasks.send_sms")
+def send_sms(to: str, text: str) -> str:
+    """One text message through settings.SMS_BACKEND (orders/sms.py), retried like e-mails."""
+    from orders import sms
+
+    return sms.deliver(to, text)

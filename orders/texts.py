@@ -35,3 +35,43 @@ FULFILMENT_STATUS_STAFF = {
     S.CANCELLED: ("Đã huỷ", "Cancelled"),
 }
 
+
+# How the customer's payment stands, in their words (the order page's "Payment" line).
+PAYMENT_STATUS = {
+    Order.PaymentStatus.AWAITING: ("Chờ thanh toán thẻ.", "Waiting for your card payment."),
+    Order.PaymentStatus.FAILED: ("Thanh toán thẻ chưa thành công.", "The card payment did not go through."),
+    Order.PaymentStatus.PAID: ("Đã thanh toán.", "Paid."),
+    Order.PaymentStatus.PARTIALLY_REFUNDED: ("Đã thanh toán; đã hoàn lại một phần.", "Paid; partly refunded."),
+    Order.PaymentStatus.REFUND_PENDING: ("Đang hoàn tiền.", "A refund is on its way."),
+    Order.PaymentStatus.REFUNDED: ("Đã hoàn lại tiền.", "Refunded."),
+    Order.PaymentStatus.VOIDED: ("Không thu tiền (đơn đã huỷ).", "Nothing was charged (the order was cancelled)."),
+    Order.PaymentStatus.REVIEW: ("Cửa hàng đang kiểm tra khoản thanh toán thẻ và sẽ liên hệ với bạn.",
+                                 "The shop is checking your card payment and will contact you."),
+}
+TRANSFER_STATUS = {
+    Order.PaymentStatus.AWAITING: ("Chờ chuyển khoản.", "Waiting for your bank transfer."),
+    Order.PaymentStatus.REVIEW: ("Cửa hàng đã nhận khoản chuyển khoản chưa khớp với đơn và đang kiểm tra; nhân viên sẽ "
+                                 "liên hệ với bạn.",
+                                 "The shop received a transfer that does not match the order and is checking it; "
+                                 "staff will contact you."),
+}
+NOT_PAID = {
+    "CASH_ON_DELIVERY": ("Chưa trả: trả tiền mặt khi nhận hàng.", "Not paid yet: pay in cash on delivery."),
+    "PAY_AT_PICKUP": ("Chưa trả: trả tiền tại điểm bán khi nhận hàng.",
+                      "Not paid yet: pay at the sales point when you collect."),
+}
+NOTHING_TO_PAY = ("Không phải trả gì: đơn đã huỷ.", "Nothing to pay: the order was cancelled.")
+
+
+def payment_status(order) -> tuple[str, str]:
+    """(vi, en) of how the order's payment stands. A cancelled order that was never paid owes
+    nothing, whatever its method: it is not "not paid yet"."""
+    paid = order.payment_status
+    unpaid = paid in (Order.PaymentStatus.NOT_PAID, Order.PaymentStatus.AWAITING, Order.PaymentStatus.FAILED)
+    if order.status == Order.Status.CANCELLED and unpaid and not order.paid_vnd:
+        return NOTHING_TO_PAY
+    if order.payment_method == "BANK_TRANSFER" and paid in TRANSFER_STATUS:
+        return TRANSFER_STATUS[paid]
+    if paid == Order.PaymentStatus.NOT_PAID:
+        return NOT_PAID.get(order.payment_method, NOT_PAID["PAY_AT_PICKUP"])
+    return PAYMENT_STATUS.get(paid, (paid, paid))

@@ -157,6 +157,10 @@ class SalesPoint(models.Model):
     address = models.CharField("địa chỉ", max_length=300)
     phone = models.CharField("điện thoại", max_length=32, blank=True)
     opening_hours = models.CharField("giờ mở cửa", max_length=200, blank=True)
+    gln = models.CharField(
+        "GLN", max_length=13, blank=True,
+        help_text="Mã địa điểm toàn cầu GS1 (13 số), nếu có; dùng trong dữ liệu truy xuất EPCIS",
+    )
     latitude = models.DecimalField("vĩ độ", max_digits=9, decimal_places=6)
     longitude = models.DecimalField("kinh độ", max_digits=9, decimal_places=6)
     pickup_enabled = models.BooleanField("nhận hàng tại điểm", default=True)
@@ -184,6 +188,13 @@ class SalesPoint(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def opening_hours_en(self) -> str:
+        """The opening hours in English (shop/english.py), for `loc(point, "opening_hours")`."""
+        from shop import english
+
+        return english.opening_hours(self.opening_hours)
 
 
 class StaffAssignment(models.Model):

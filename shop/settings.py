@@ -30,8 +30,25 @@ DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-# The public origin printed into QR codes and links (GS1 Digital Link needs an absolute URI).
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def site_url(environ) -> str:
+    """The public origin printed into QR codes and links (GS1 Digital Link needs an absolute URI):
+    SITE_URL when set, else http://HOST:PORT of the development server (`make run HOST=… PORT=…`
+    passes them; 127.0.0.1 and 8000 by default). A wildcard HOST (0.0.0.0, ::) becomes 127.0.0.1."""
+    explicit = (environ.get("SITE_URL") or "").strip()
+    if explicit:
+        return explicit.rstrip("/")
+    host = (environ.get("HOST") or "").strip() or "127.0.0.1"
+    port = (environ.get("PORT") or "").strip() or "8000"
+    if host in {"0.0.0.0", "::", "[::]"}:
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}" + ("" if port == "80" else f":{port}")
+
+
+SITE_URL = site_url(os.environ)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -117,6 +134,8 @@ LOCALE_PATHS = [BASE_DIR / "storefront" / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+# Day-first date input in Vietnamese (05/12/2026), in the admin's date widgets too (shop/formats/vi).
+FORMAT_MODULE_PATH = ["shop.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))  # the benchmark collects into its own
@@ -380,6 +399,21 @@ BANK_WEBHOOK_ALLOW_UNAUTHENTICATED = env_bool("BANK_WEBHOOK_ALLOW_UNAUTHENTICATE
 # Customer e-mails one address may get in 24 hours, all orders together (orders/notifications.py):
 # past it the mail is not sent and the order's log says so, so checkout cannot relay mail.
 ORDER_EMAILS_PER_ADDRESS_PER_DAY = int(os.environ.get("ORDER_EMAILS_PER_ADDRESS_PER_DAY", "10"))
+# Text messages to customers (orders/sms.py, docs/sms.md): the backend (console, file, or a provider's
+# class), its options, the folder of the file backend, whether to send Vietnamese without marks (GSM-7,
+# 160 characters a part), which orders get them ("all" with a phone, "without_email", "off"), and the
+# cap per phone number in 24 hours, all orders together.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "orders.sms.ConsoleBackend")
+SMS_OPTIONS: dict = {}
+SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH", BASE_DIR / "var" / "sms"))
+SMS_ASCII = env_bool("SMS_ASCII", True)
+ORDER_SMS = os.environ.get("ORDER_SMS", "all")
+ORDER_SMS_PER_PHONE_PER_DAY = int(os.environ.get("ORDER_SMS_PER_PHONE_PER_DAY", "8"))
+# Order lookup by number and phone (/tra-cuu-don-hang/): failed tries allowed per client address and per
+# order number within ORDER_LOOKUP_WINDOW_MINUTES, after which the page asks to wait.
+ORDER_LOOKUP_FAILURES_PER_ADDRESS = int(os.environ.get("ORDER_LOOKUP_FAILURES_PER_ADDRESS", "10"))
+ORDER_LOOKUP_FAILURES_PER_ORDER = int(os.environ.get("ORDER_LOOKUP_FAILURES_PER_ORDER", "5"))
+ORDER_LOOKUP_WINDOW_MINUTES = int(os.environ.get("ORDER_LOOKUP_WINDOW_MINUTES", "15"))
 # Delivery across Vietnam (orders/shipping.py; zones and brackets are rows province officers edit):
 # the home province's GSO code, the packed weight of a variant without one, and the goods value from
 # which delivery is free (0: never).

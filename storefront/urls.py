@@ -9,7 +9,7 @@ status page keeps `/don-hang/{token}/`, the link orders/notifications.py mails.
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from storefront import checkout_views, views
+from storefront import checkout_views, lookup_views, views
 
 app_name = "storefront"
 
@@ -32,5 +32,6 @@ urlpatterns = [
          name="checkout_card_failed"),
     path(_("don-hang/<uuid:token>/"), checkout_views.order_status, name="order_status"),
     path(_("don-hang/<uuid:token>/huy/"), checkout_views.order_cancel, name="order_cancel"),
+    path(_("tra-cuu-don-hang/"), lookup_views.order_lookup, name="order_lookup"),
     path("staff/", include("storefront.staff_urls")),
 ]

@@ -131,7 +131,9 @@ def test_pickup_point_missing_stock_names_lines_and_where_to_find_them(gql, poin
     assert done["order"] is None
     error = done["errors"][0]
     assert error["code"] == "insufficient_stock_at_pickup_point" and error["field"] == "pickupPointId"
-    assert variant.product.name in error["message"] and points["tinh"].name in error["message"]
+    # In English: the product, its pack size and the points by their English names.
+    assert f"{variant.product.name_en} — {variant.name_en}" in error["message"]
+    assert points["tinh"].name_en in error["message"] and points["hoi-cho"].name_en in error["message"]
     assert Order.objects.count() == 0 and oh.stock_of(variant, points["tinh"]).quantity_allocated == 0
 
 
