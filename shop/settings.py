@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "search",
     "orders",
     "traceability",
+    "producers",
     "storefront",
 ]
 

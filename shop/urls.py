@@ -26,7 +26,11 @@ urlpatterns = [
 ]
 # The shopper pages: Vietnamese at the root, English under /en/ (translated routes).
 # Keep them last: they include the home page at "".
-urlpatterns += i18n_patterns(path("", include("storefront.urls")), prefix_default_language=False)
+urlpatterns += i18n_patterns(
+    path("producer/", include("producers.urls")),  # the producers' portal
+    path("", include("storefront.urls")),
+    prefix_default_language=False,
+)
 
 if settings.DEBUG:
     urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

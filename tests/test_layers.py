@@ -1,4 +1,4 @@
-"""Imports flow one way (DESIGN.md): shop ← catalog ← inventory ← (search, orders, traceability) ← storefront.
+"""Imports flow one way (DESIGN.md): shop ← catalog ← inventory ← (search, orders, traceability) ← producers ← storefront.
 
 Every import counts, including those inside functions (a function-level import is still a
 dependency; it only hides the cycle). Apps on the same level never import each other. The root
@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LEVEL = {"shop": 0, "catalog": 1, "inventory": 2, "search": 3, "orders": 3, "traceability": 3, "storefront": 4}
+LEVEL = {"shop": 0, "catalog": 1, "inventory": 2, "search": 3, "orders": 3, "traceability": 3, "producers": 4,
+         "storefront": 5}
 ASSEMBLERS = {"shop/urls.py", "shop/schema.py"}
 
 

@@ -213,6 +213,6 @@ class ProblemReportAdmin(VietnameseLabelsMixin, admin.ModelAdmin):
 
 @admin.register(ProducerMembership)
 class ProducerMembershipAdmin(VietnameseLabelsMixin, admin.ModelAdmin):
-    list_display = ["user", "producer"]
+    list_display = ["user", "producer", "role"]
     autocomplete_fields = ["user", "producer"]
     list_select_related = ["user", "producer"]

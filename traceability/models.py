@@ -18,8 +18,13 @@ from shop.models import Commune, SalesPoint
 class ProducerMembership(models.Model):
     """A user who works for a producer (chủ thể OCOP) and may manage its lots."""
 
+    class Role(models.TextChoices):
+        OWNER = "OWNER", "chủ (mời và quản lý thành viên)"
+        MEMBER = "MEMBER", "thành viên"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="producer_memberships")
     producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField("vai trò", max_length=10, choices=Role.choices, default=Role.MEMBER)
 
     class Meta:
         verbose_name = "thành viên chủ thể"
