@@ -152,13 +152,18 @@ class BatchAdmin(VietnameseLabelsMixin, FoldedSearchMixin, admin.ModelAdmin):
     @admin.action(description="In tem cấp lô (A4, PDF)")
     def print_lot_labels(self, request, queryset):
         batches = list(queryset.select_related("variant__product")[:20])
+        if not self._printable(request, batches):
+            return None
         label_list = [label for b in batches for label in labels.labels_for_batch(b)]
         return _pdf_response(label_list, f"tem-lo-{timezone.localdate():%Y%m%d}.pdf")
 
     @admin.action(description=f"Tạo {SERIALS_PER_SHEET} sê-ri mới mỗi lô và in tem (A4, PDF)", permissions=["change"])
     def print_serial_labels(self, request, queryset):
         label_list = []
-        for batch in queryset.select_related("variant__product")[:20]:
+        batches = list(queryset.select_related("variant__product")[:20])
+        if not self._printable(request, batches):  # before any serial is minted
+            return None
+        for batch in batches:
             try:
                 serials = services.mint_serials(batch=batch, count=SERIALS_PER_SHEET, by=request.user)
             except ShopError as exc:
@@ -166,6 +171,16 @@ class BatchAdmin(VietnameseLabelsMixin, FoldedSearchMixin, admin.ModelAdmin):
                 return None
             label_list += labels.labels_for_batch(batch, serials)
         return _pdf_response(label_list, f"tem-seri-{timezone.localdate():%Y%m%d}.pdf")
+
+    def _printable(self, request, batches) -> bool:
+        """The same rule as print_labels: no production labels for GS1's demonstration prefix 952."""
+        for batch in batches:
+            try:
+                labels.check_printable(batch)
+            except ShopError as exc:
+                self.message_user(request, f"{batch.lot_code}: {exc.message}", messages.ERROR)
+                return False
+        return True
 
     @admin.action(description="Thu hồi lô (ghi lý do vào ô 'lý do thu hồi' trước)", permissions=["change"])
     def recall(self, request, queryset):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from catalog.gtin import make_gtin
 from traceability import codes, labels
 from traceability.models import ItemSerial
 
@@ -56,9 +57,15 @@ def test_print_labels_explains_a_missing_or_recalled_lot(lot, tmp_path):
 def test_staff_print_serial_labels_from_the_admin(client, lot):
     admin = get_user_model().objects.create_superuser("boss@example.vn", "boss@example.vn", None)
     client.force_login(admin)
-    response = client.post("/admin/traceability/batch/", {
-        "action": "print_serial_labels", "_selected_action": [lot.pk],
-    })
+    action = {"action": "print_serial_labels", "_selected_action": [lot.pk]}
+    # GS1's demonstration prefix 952 prints no production labels (DEBUG is off in tests), and mints nothing.
+    refused = client.post("/admin/traceability/batch/", action, follow=True)
+    assert refused["Content-Type"].startswith("text/html") and "952" in refused.content.decode()
+    assert not ItemSerial.objects.filter(batch=lot).exists()
+
+    lot.variant.gtin = make_gtin("893999000001")
+    lot.variant.save(update_fields=["gtin"])
+    response = client.post("/admin/traceability/batch/", action)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF") and ItemSerial.objects.filter(batch=lot).count() == 24
 
