@@ -123,11 +123,11 @@ def make_lot():
                                   expiry_date=made + datetime.timedelta(days=365), quantity=100_000)
     ict = datetime.timezone(datetime.timedelta(hours=7))
     for step, day in (("harvesting", -6), ("commissioning", 0), ("inspecting", 1), ("packing", 2), ("shipping", 4),
-                      ("receiving", 5), ("retail_selling", 5)):
+                      ("receiving", 5), ("stocking", 5)):
         services.add_event(batch=batch, biz_step=step, description=f"Bước {step}", description_en=step,
                            event_time=datetime.datetime.combine(made + datetime.timedelta(days=day),
                                                                 datetime.time(9), tzinfo=ict),
-                           sales_point=point if step in ("receiving", "retail_selling") else None)
+                           sales_point=point if step in ("receiving", "stocking") else None)
     return batch
 
 
