@@ -178,6 +178,8 @@ CELERY_BEAT_SCHEDULE = {
     "release-expired-reservations": {"task": "orders.tasks.release_expired_reservations", "schedule": 60.0},
     "release-expired-holds": {"task": "orders.tasks.release_expired_holds", "schedule": 600.0},
     "certificate-expiry-notices": {"task": "catalog.tasks.notify_expiring_certificates", "schedule": 24 * 3600.0},
+    # 90 and 30 days before a certificate expires: its producer and the province (once each).
+    "producer-certificate-reminders": {"task": "producers.tasks.send_certificate_reminders", "schedule": 24 * 3600.0},
     # Scans flush themselves about a second after they are buffered; this catches a lost flush.
     "trace-scan-flush": {"task": "traceability.tasks.flush_scans", "schedule": 15.0},
 }
@@ -292,8 +294,9 @@ TRACE_SUSPICIOUS_WINDOW_HOURS = int(os.environ.get("TRACE_SUSPICIOUS_WINDOW_HOUR
 # … or in places this far apart within this many hours …
 TRACE_FAR_APART_KM = int(os.environ.get("TRACE_FAR_APART_KM", "100"))
 TRACE_FAR_APART_HOURS = int(os.environ.get("TRACE_FAR_APART_HOURS", "12"))
-# … or a lot-level code scanned more often than this many times its quantity.
-TRACE_LOT_SCANS_PER_UNIT = int(os.environ.get("TRACE_LOT_SCANS_PER_UNIT", "2"))
+# … or a lot-level code scanned more often than this many times its quantity (1: more scans than packs,
+# the same line the trace page's lot note draws).
+TRACE_LOT_SCANS_PER_UNIT = int(os.environ.get("TRACE_LOT_SCANS_PER_UNIT", "1"))
 # Scan log caps: a repeat of the same code by the same client within these
 # minutes is the same scan; past MAX_ROWS rows per client per window, scans
 # only raise a counter.
