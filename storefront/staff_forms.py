@@ -3,11 +3,10 @@ the field, in the page's language. The rules (who may, how much, which move) are
 import re
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
 
 from inventory.transfers import Count
 from shop.errors import ShopError, pick
+from shop.forms import EmailLoginForm
 from shop.periods import DAY, WEEK
 from shop.permissions import is_staff_member
 
@@ -24,26 +23,14 @@ def add_shop_error(form: forms.Form, exc: ShopError) -> None:
     form.add_error(name if name in form.fields else None, exc.message)
 
 
-class StaffLoginForm(AuthenticationForm):
-    """Sign in with the e-mail address (demo and `create_staff` logins use it as the username too)."""
+class StaffLoginForm(EmailLoginForm):
+    """The staff console's door: sales-point and province staff only."""
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = "E-mail"
-        self.fields["username"].widget.attrs.update(type="email", autocomplete="username", inputmode="email")
-        self.fields["password"].label = pick("Mật khẩu", "Password")
-        self.error_messages = {
-            "invalid_login": pick("E-mail hoặc mật khẩu không đúng; hãy kiểm tra lại.",
-                                  "Wrong e-mail or password; check them and try again."),
-            "inactive": pick("Tài khoản này đã bị khoá.", "This account is disabled."),
-            "not_staff": pick("Tài khoản này không phải nhân viên điểm bán; hãy nhờ quản trị tỉnh phân công.",
-                              "This account is not sales-point staff; ask the province admin to assign you."),
-        }
-
-    def clean_username(self):
-        email = self.cleaned_data["username"].strip()
-        match = get_user_model().objects.filter(email__iexact=email).only("username").first()
-        return match.get_username() if match else email
+        self.error_messages["not_staff"] = pick(
+            "Tài khoản này không phải nhân viên điểm bán; hãy nhờ quản trị tỉnh phân công.",
+            "This account is not sales-point staff; ask the province admin to assign you.")
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
