@@ -181,10 +181,10 @@ class TransferAdmin(VietnameseLabelsMixin, FoldedSearchMixin, admin.ModelAdmin):
     """Transfers are sent, received and cancelled in the staff console and the API
     (inventory/transfers.py), which check who may; here they are read-only."""
 
-    list_display = ["number", "from_point", "to_point", "status", "sent_at", "received_at"]
+    list_display = ["number", "from_point", "from_producer", "to_point", "status", "sent_at", "received_at"]
     list_filter = ["status", "from_point", "to_point"]
     search_fields = ["number"]
-    list_select_related = ["from_point", "to_point"]
+    list_select_related = ["from_point", "from_producer", "to_point"]
     inlines = [TransferLineInline]
 
     def has_add_permission(self, request):

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from catalog.models import ProductVariant
+from catalog.models import Producer, ProductVariant
 from shop.models import SalesPoint
 
 
@@ -140,7 +140,8 @@ class SaleHold(models.Model):
 
 class Transfer(models.Model):
     """Units sent from one sales point to another (the provincial centre restocking a district
-    point, say). Sending takes the units off the source at once (TRANSFER_OUT); they are "in
+    point, say), or dispatched by a producer into a point's stock (`from_producer`: nothing
+    leaves any point's stock; receiving brings the counted units in). Sending takes the units off the source at once (TRANSFER_OUT); they are "in
     transit" until the receiving point counts what arrived (TRANSFER_IN of that count). Units
     that never arrive stay a loss recorded on the line, not stock anywhere. A transfer not yet
     received may be cancelled: its units go back to the source."""
@@ -152,8 +153,16 @@ class Transfer(models.Model):
 
     number = models.CharField("số phiếu", max_length=20, unique=True, null=True, editable=False)
     from_point = models.ForeignKey(
-        SalesPoint, on_delete=models.PROTECT, related_name="transfers_out", verbose_name="điểm gửi"
+        SalesPoint, on_delete=models.PROTECT, related_name="transfers_out", verbose_name="điểm gửi",
+        null=True, blank=True,
     )
+    from_producer = models.ForeignKey(
+        Producer, on_delete=models.PROTECT, related_name="dispatches", verbose_name="chủ thể gửi",
+        null=True, blank=True,
+    )
+    # What the transfer carries, named rather than pointed at (inventory sits below the apps that
+    # cause it): "batch:12" for a producer's dispatch of a lot.
+    reference = models.CharField("tham chiếu", max_length=80, blank=True, db_index=True)
     to_point = models.ForeignKey(
         SalesPoint, on_delete=models.PROTECT, related_name="transfers_in", verbose_name="điểm nhận"
     )
@@ -181,6 +190,12 @@ class Transfer(models.Model):
         ordering = ["-sent_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=~Q(from_point=models.F("to_point")), name="transfer_between_two_points"),
+            # Exactly one sender: a sales point or a producer.
+            models.CheckConstraint(
+                condition=(Q(from_point__isnull=False, from_producer__isnull=True)
+                           | Q(from_point__isnull=True, from_producer__isnull=False)),
+                name="transfer_one_source",
+            ),
             models.CheckConstraint(
                 condition=(Q(status="SENT", received_at__isnull=True, cancelled_at__isnull=True)
                            | Q(status="RECEIVED", received_at__isnull=False, cancelled_at__isnull=True)
@@ -199,6 +214,10 @@ class Transfer(models.Model):
     @property
     def in_transit(self) -> bool:
         return self.status == self.Status.SENT
+
+    @property
+    def from_a_producer(self) -> bool:
+        return self.from_producer_id is not None
 
 
 class TransferLine(models.Model):

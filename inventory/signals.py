@@ -7,3 +7,6 @@ from django.dispatch import Signal
 
 # variant_ids: the variants whose sellable quantity somewhere went to zero or came back from it.
 availability_changed = Signal()
+# transfer, lines: a transfer just received at its point, with its lines' counts (a producer's
+# dispatch of a lot: the portal records the receipt on the lot).
+transfer_received = Signal()

@@ -14,6 +14,12 @@ A transfer is sent and received in two steps, by the staff of each end:
 - **cancel** (the sending point's staff, or a province admin), before receipt:
   the units go back to the source (TRANSFER_IN there, the reason says so).
 
+A producer's **dispatch** (producers' portal) is a transfer from a producer (`from_producer`)
+into a point: created SENT, it takes units from nowhere; receiving it brings the counted units
+in (TRANSFER_IN, the reason names the producer), and cancelling it (a province admin) takes
+nothing back. Whether the user acts for the producer is the caller's check (producers/lots.py,
+through the memberships inventory sits below); this module checks the rest.
+
 Stock changes go through `inventory.ledger`, which locks rows in id order.
 """
 from dataclasses import dataclass
@@ -22,10 +28,11 @@ from django.db import transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from catalog.models import ProductVariant
+from catalog.models import Producer, ProductVariant
 from inventory import ledger
 from inventory.errors import StockErrorCode
 from inventory.models import Stock, StockMovement, Transfer, TransferLine
+from inventory.signals import transfer_received
 from shop.errors import CommonErrorCode, ShopError
 from shop.models import SalesPoint
 from shop.permissions import point_ids_for, require_point, require_staff
@@ -43,6 +50,13 @@ def reference(transfer: Transfer) -> str:
 
 def _name(point: SalesPoint) -> tuple[str, str]:
     return point.name, point.name_en or point.name
+
+
+def sender_name(transfer: Transfer) -> tuple[str, str]:
+    """(vi, en) name of who sent it: the sending point, or the producer of a dispatch."""
+    if transfer.from_producer_id:
+        return transfer.from_producer.name, transfer.from_producer.name
+    return _name(transfer.from_point)
 
 
 def _clean_text(text, *, limit: int, field: str) -> str:
@@ -187,6 +201,58 @@ def send(*, user, from_point_id: int, to_point_id: int, lines, note: str = "") -
     return transfer
 
 
+@transaction.atomic
+def dispatch(*, user, producer_id: int, to_point_id: int, lines, note: str = "", reference: str = "") -> Transfer:
+    """A producer sends its own products to a sales point: a SENT transfer from the producer.
+    No stock moves until the point receives it. `lines`: [(variant_id, quantity)], each a variant
+    of this producer; `reference` names what it carries ("batch:12"). The caller has checked
+    that `user` acts for the producer."""
+    producer = Producer.objects.filter(pk=producer_id).first() if isinstance(producer_id, int) else None
+    if producer is None:
+        raise ShopError(CommonErrorCode.PERMISSION_DENIED, "Không rõ chủ thể gửi hàng.", "Unknown sending producer.",
+                        field="producer")
+    destination = SalesPoint.objects.filter(pk=to_point_id).first() if isinstance(to_point_id, int) else None
+    if destination is None:
+        raise ShopError(CommonErrorCode.SALES_POINT_NOT_FOUND, "Không tìm thấy điểm nhận; hãy chọn lại.",
+                        "Receiving point not found; choose again.", field="toPointId")
+    if not destination.is_active:
+        raise ShopError(StockErrorCode.POINT_CLOSED, f"{destination.name} đã ngừng hoạt động; không thể gửi hàng đến.",
+                        f"{_name(destination)[1]} is closed; stock cannot be sent there.", field="toPointId")
+    wanted = _send_lines(lines)
+    note = _clean_text(note, limit=500, field="note")
+    variants = ProductVariant.objects.select_related("product").in_bulk(list(wanted))
+    for variant_id, (_, i) in wanted.items():
+        variant = variants.get(variant_id)
+        if variant is None or variant.product.producer_id != producer.pk:
+            raise ShopError(CommonErrorCode.VARIANT_NOT_FOUND, "Không tìm thấy sản phẩm này của chủ thể.",
+                            "This producer has no such product variant.", field=f"lines.{i}.variantId")
+    transfer = Transfer.objects.create(from_producer=producer, to_point=destination, note=note, created_by=user,
+                                       sent_at=timezone.now(), reference=(reference or "")[:80])
+    transfer.number = f"{NUMBER_PREFIX}{transfer.pk:06d}"
+    transfer.save(update_fields=["number"])
+    TransferLine.objects.bulk_create([
+        TransferLine(transfer=transfer, variant_id=variant_id, quantity_sent=quantity)
+        for variant_id, (quantity, _) in sorted(wanted.items(), key=lambda item: item[1][1])
+    ])
+    return transfer
+
+
+def dispatched(producer_id: int, references) -> dict[str, dict[str, int]]:
+    """What a producer's dispatches carrying these references became, in one query:
+    {reference: {"sent": units in transit or received, "received": units counted in, "open": transfers in transit}}."""
+    out: dict[str, dict[str, int]] = {}
+    rows = TransferLine.objects.filter(
+        transfer__from_producer_id=producer_id, transfer__reference__in=list(references),
+    ).exclude(transfer__status=Status.CANCELLED).values_list(
+        "transfer__reference", "transfer__status", "quantity_sent", "quantity_received")
+    for ref, status, sent, received in rows:
+        row = out.setdefault(ref, {"sent": 0, "received": 0, "open": 0})
+        row["sent"] += sent
+        row["received"] += received or 0
+        row["open"] += status == Status.SENT
+    return out
+
+
 # -- receiving and cancelling ------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -244,18 +310,22 @@ def receive(*, user, transfer_id: int, counts=None) -> Transfer:
     _refuse_unless_in_transit(transfer)
     lines = list(transfer.lines.order_by("id"))
     counted = _counts(lines, counts)
-    source = SalesPoint.objects.get(pk=transfer.from_point_id)
+    if transfer.from_producer_id:  # a producer's dispatch: a receipt from the producer
+        source = f"chủ thể {Producer.objects.get(pk=transfer.from_producer_id).name}"
+    else:
+        source = SalesPoint.objects.get(pk=transfer.from_point_id).name
     rows = _stock_rows(transfer.to_point_id, [line.variant_id for line in lines], create=True)
     ledger.apply(
         [ledger.Change(rows[line.variant_id], Kind.TRANSFER_IN, on_hand=counted[line.pk][0])
          for line in lines if counted[line.pk][0]],
-        reason=f"Nhận từ {source.name} ({transfer.number})", reference=reference(transfer), actor=user,
+        reason=f"Nhận từ {source} ({transfer.number})", reference=reference(transfer), actor=user,
     )
     for line in lines:
         line.quantity_received, line.discrepancy_note = counted[line.pk]
     TransferLine.objects.bulk_update(lines, ["quantity_received", "discrepancy_note"])
     transfer.status, transfer.received_by, transfer.received_at = Status.RECEIVED, user, timezone.now()
     transfer.save(update_fields=["status", "received_by", "received_at"])
+    transfer_received.send(sender=Transfer, transfer=transfer, lines=lines)
     return transfer
 
 
@@ -270,21 +340,23 @@ def cancel(*, user, transfer_id: int, reason: str = "") -> Transfer:
         )
     _refuse_unless_in_transit(transfer)
     reason = _clean_text(reason, limit=200, field="reason")
-    lines = list(transfer.lines.order_by("id"))
-    rows = _stock_rows(transfer.from_point_id, [line.variant_id for line in lines], create=True)
-    ledger.apply(
-        [ledger.Change(rows[line.variant_id], Kind.TRANSFER_IN, on_hand=line.quantity_sent) for line in lines],
-        reason=f"Huỷ phiếu chuyển {transfer.number}: hàng trở lại điểm gửi {reason}",
-        reference=reference(transfer), actor=user,
-    )
+    if transfer.from_point_id:  # a producer's dispatch took no units from anywhere: nothing goes back
+        lines = list(transfer.lines.order_by("id"))
+        rows = _stock_rows(transfer.from_point_id, [line.variant_id for line in lines], create=True)
+        ledger.apply(
+            [ledger.Change(rows[line.variant_id], Kind.TRANSFER_IN, on_hand=line.quantity_sent) for line in lines],
+            reason=f"Huỷ phiếu chuyển {transfer.number}: hàng trở lại điểm gửi {reason}",
+            reference=reference(transfer), actor=user,
+        )
     transfer.status, transfer.cancelled_by, transfer.cancelled_at = Status.CANCELLED, user, timezone.now()
     transfer.save(update_fields=["status", "cancelled_by", "cancelled_at"])
     return transfer
 
 
 def _may_act_on_source(user, transfer: Transfer) -> bool:
+    """The sending point's staff; a producer's dispatch: a province admin only."""
     ids = point_ids_for(user)
-    return ids is None or transfer.from_point_id in ids
+    return ids is None or (transfer.from_point_id is not None and transfer.from_point_id in ids)
 
 
 def may_receive(user, transfer: Transfer) -> bool:
@@ -302,7 +374,7 @@ def may_cancel(user, transfer: Transfer) -> bool:
 def with_lines(transfers: QuerySet) -> QuerySet:
     """Transfers with their points, people and lines (with products): three queries for any number."""
     return transfers.select_related(
-        "from_point__district", "to_point__district", "created_by", "received_by", "cancelled_by",
+        "from_point__district", "from_producer", "to_point__district", "created_by", "received_by", "cancelled_by",
     ).prefetch_related(
         Prefetch("lines", queryset=TransferLine.objects.select_related("variant__product").order_by("id"))
     )

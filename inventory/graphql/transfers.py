@@ -87,7 +87,8 @@ class StockTransferType(graphene.ObjectType):
     number = graphene.String(required=True)
     status = graphene.Field(StockTransferStatusEnum, required=True)
     in_transit = graphene.Boolean(required=True)
-    from_point = graphene.Field(SalesPointType, required=True)
+    from_point = graphene.Field(SalesPointType, description="The sending point (none for a producer's dispatch)")
+    from_producer_name = graphene.String(description="The producer who dispatched it (none for a point's transfer)")
     to_point = graphene.Field(SalesPointType, required=True)
     note = graphene.String()
     lines = graphene.List(graphene.NonNull(StockTransferLineType), required=True)
@@ -116,6 +117,9 @@ class StockTransferType(graphene.ObjectType):
 
     def resolve_note(t, info):
         return t.note or None
+
+    def resolve_from_producer_name(t, info):
+        return t.from_producer.name if t.from_producer_id else None
 
     def resolve_lines(t, info):
         return list(t.lines.all())  # prefetched by the lists (service.with_lines)
