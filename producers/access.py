@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from catalog.models import Producer
+from producers.errors import ProducerErrorCode
 from shop.errors import ShopError
 from traceability.models import ProducerMembership
-
-from producers.errors import ProducerErrorCode
 
 SESSION_KEY = "producer_id"
 

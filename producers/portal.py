@@ -7,9 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse_lazy
 
-from shop.errors import ShopError
-
 from producers import access
+from shop.errors import ShopError
 
 LOGIN_URL = reverse_lazy("producers:login")
 

@@ -50,7 +50,9 @@ def create_token(*, email: str, password: str, request=None) -> tuple[ApiToken, 
             AccountErrorCode.INVALID_CREDENTIALS, "E-mail hoặc mật khẩu không đúng; hãy kiểm tra lại.",
             "Wrong e-mail or password; check them and try again.", field="password",
         )
-    if not (user.is_superuser or user.staff_assignments.exists()):
+    # Staff, and the people of an OCOP producer (traceability.ProducerMembership, by its related name:
+    # shop does not import the apps above it) for their own software (producers/graphql).
+    if not (user.is_superuser or user.staff_assignments.exists() or user.producer_memberships.exists()):
         raise ShopError(
             AccountErrorCode.NOT_STAFF, "Tài khoản này không phải nhân viên điểm bán; hãy nhờ quản trị tỉnh phân công.",
             "This account is not sales-point staff; ask the province admin to assign you.", field="email",

@@ -93,6 +93,8 @@ PROVINCE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "traceability.scan": ("view",),
     "traceability.problemreport": ("view", "change"),
     "traceability.producermembership": ("view",),  # granting one picks a user: the superuser's
+    "producers.invitation": ("view", "add"),  # an invitation is never edited: inviting again replaces it
+    "producers.productchange": ("view", "change"),  # the review queue: approve or send back
     "orders.shippingzone": _CRU,
     "orders.shippingrate": (*_CRU, "delete"),
     "orders.paymentaccount": _CRU,
@@ -106,6 +108,9 @@ PROVINCE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "shop.district": ("view",),
     "shop.commune": ("view",),
     "shop.salespoint": ("view",),
+    "producers.renewalfile": ("view", "change"),  # record a renewal's outcome
+    "producers.renewaldocument": ("view",),
+    "producers.certificatereminder": ("view",),
 }
 
 

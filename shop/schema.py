@@ -8,6 +8,8 @@ from inventory.graphql.transfers import Query as TransfersQuery
 from orders.graphql.schema import Mutation as OrdersMutation
 from orders.graphql.schema import Query as OrdersQuery
 from orders.graphql.shipping import Query as ShippingQuery
+from producers.graphql.schema import Mutation as ProducersMutation
+from producers.graphql.schema import Query as ProducersQuery
 from search.schema import SearchQuery
 from shop.graphql.addresses import Query as AddressesQuery
 from traceability.graphql.schema import Mutation as TraceabilityMutation
@@ -15,11 +17,11 @@ from traceability.graphql.schema import Query as TraceabilityQuery
 
 
 class Query(CatalogQuery, InventoryQuery, TransfersQuery, SearchQuery, OrdersQuery, ShippingQuery, TraceabilityQuery,
-            AddressesQuery, graphene.ObjectType):
+            AddressesQuery, ProducersQuery, graphene.ObjectType):
     node = graphene.relay.Node.Field()
 
 
-class Mutation(OrdersMutation, TransfersMutation, TraceabilityMutation, graphene.ObjectType):
+class Mutation(OrdersMutation, TransfersMutation, TraceabilityMutation, ProducersMutation, graphene.ObjectType):
     pass
 
 

@@ -297,6 +297,9 @@ TRACE_FAR_APART_HOURS = int(os.environ.get("TRACE_FAR_APART_HOURS", "12"))
 # … or a lot-level code scanned more often than this many times its quantity (1: more scans than packs,
 # the same line the trace page's lot note draws).
 TRACE_LOT_SCANS_PER_UNIT = int(os.environ.get("TRACE_LOT_SCANS_PER_UNIT", "1"))
+# Producers may print labels of GS1's demonstration prefix 952 from the portal: on with DEBUG,
+# or on a public demo site (DEBUG=0) that says so. Never on a shop selling real goods.
+PRODUCER_LABELS_DEMO = env_bool("PRODUCER_LABELS_DEMO", False)
 # Scan log caps: a repeat of the same code by the same client within these
 # minutes is the same scan; past MAX_ROWS rows per client per window, scans
 # only raise a counter.

@@ -24,6 +24,7 @@ from catalog import certification
 from inventory import transfers as transfer_service
 from orders import carriers, fulfilment, payments, reports, services, texts, unpaid
 from orders.models import Fulfillment, Order
+from producers import certificates as producer_certificates
 from shop import spreadsheet
 from shop.errors import ShopError, pick
 from shop.money import format_vnd
@@ -501,6 +502,7 @@ def _transfer_words():
         "by": pick("bởi", "by"), "status": pick("Trạng thái", "Status"), "number": pick("Số phiếu", "Number"),
         "lost": pick("thiếu", "short"), "extra": pick("thừa", "extra"), "line": pick("Dòng", "Line"),
         "no_stock": pick("Điểm này chưa có hàng nào để gửi.", "This point has nothing free to send."),
+        "producer": pick("Chủ thể", "Producer"),
     }
 
 
@@ -590,7 +592,7 @@ def cancel_transfer(request, pk):
         return _transfers_page(request, point, page_errors=[exc.message], status=400)
     messages.success(request, pick(f"Đã huỷ phiếu {done.number}; hàng đã trở lại điểm gửi.",
                                    f"Transfer {done.number} cancelled; its units are back at the sending point."))
-    code = point.code if point else done.from_point.code
+    code = point.code if point else (done.from_point or done.to_point).code
     return redirect(reverse("storefront:staff:transfers", args=[code]) + f"#t-{done.number}")
 
 
@@ -712,6 +714,7 @@ def _dashboard_data(rng):
 def dashboard(request):
     form, rng = _range(request)
     context = {"form": form, "range": rng, "query": request.GET.urlencode(), **_dashboard_data(rng)}
+    context["plan"] = producer_certificates.province_figures()  # the plan's certificate figures
     low = transfer_service.low_stock()
     context.update(low=low[:LOW_STOCK_SHOWN], low_more=max(0, len(low) - LOW_STOCK_SHOWN), low_words=_low_stock_words())
     return _render(request, "dashboard.html", context, status=400 if form.errors else 200, tab="dashboard")

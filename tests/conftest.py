@@ -16,19 +16,22 @@ from shop.models import District, SalesPoint
 @contextlib.contextmanager
 def _demo_without_lots():
     """Load the demo without traceability's lots (slow, and covered by its own tests) and without
-    orders' demo orders (tests count orders and stock): the catalogue, inventory's stock and the
-    receiving accounts only."""
+    orders' demo orders (tests count orders and stock), nor the producers' portal's lots, changes
+    and dispatches: the catalogue, inventory's stock and the receiving accounts only."""
     from catalog.demo.signals import demo_loaded
     from orders import demo as orders_demo
+    from producers import demo as producers_demo
     from traceability import demo as traceability_demo
 
     demo_loaded.disconnect(dispatch_uid="traceability.demo_lots")
     demo_loaded.disconnect(dispatch_uid="orders.demo_orders")
+    demo_loaded.disconnect(dispatch_uid="producers.demo_portal")
     try:
         yield
     finally:
         demo_loaded.connect(traceability_demo.load, dispatch_uid="traceability.demo_lots")
         demo_loaded.connect(orders_demo.load_demo_orders, dispatch_uid="orders.demo_orders")
+        demo_loaded.connect(producers_demo.load, dispatch_uid="producers.demo_portal")
 
 
 @pytest.fixture(scope="session")

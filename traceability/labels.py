@@ -241,8 +241,9 @@ def _draw_label(c, label: Label, x: float, y: float, forms: dict) -> None:
     c.drawString(tx, y + PADDING, label.code)
 
 
-def render(labels: list[Label], out, title: str = "OCOP Điện Biên — tem truy xuất") -> int:
-    """Write the sheets to `out` (a path or a binary file); returns the page count."""
+def render(labels: list[Label], out, title: str = "OCOP Điện Biên — tem truy xuất", progress=None) -> int:
+    """Write the sheets to `out` (a path or a binary file); returns the page count.
+    `progress(done)`, if given, is called with the labels laid out so far after each page."""
     c = pdf_canvas.Canvas(out, pagesize=A4, pageCompression=1)
     c.setTitle(title)
     c.setAuthor("OCOP Điện Biên")
@@ -264,6 +265,8 @@ def render(labels: list[Label], out, title: str = "OCOP Điện Biên — tem tr
         slot = index % per_page
         if slot == 0 and index:
             c.showPage()
+            if progress is not None:
+                progress(index)
         if slot == 0:
             pages += 1
         col, row = slot % COLUMNS, slot // COLUMNS
@@ -275,6 +278,8 @@ def render(labels: list[Label], out, title: str = "OCOP Điện Biên — tem tr
         pages = 1
     c.showPage()
     c.save()
+    if progress is not None:
+        progress(len(labels))
     return pages
 
 

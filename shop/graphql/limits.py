@@ -43,6 +43,11 @@ FIELD_WEIGHTS = {
     "Query.provinces": 50, "Province.communes": 20, "Query.communes": 50,
     "Query.stockTransfers": 100, "Query.lowStock": 50, "Mutation.stockTransferCreate": 100,
     "Mutation.stockTransferReceive": 100,
+    # The producers' portal (producers/graphql): scoped reads of one producer's rows.
+    "Query.myProducer": 5, "Query.myProducts": 100, "Query.myCertificates": 50, "Query.myLots": 100,
+    "Query.myScans": 200, "Query.mySales": 200, "MyProduct.stock": 5,
+    "Mutation.producerLotCreate": 100, "Mutation.producerLotEventAdd": 100,
+    "Mutation.producerProductChangeSave": 50, "Mutation.producerProductChangeSubmit": 50,
 }
 ROOT_WEIGHT = 20  # any other root field (a mutation writes): at least one query
 ONE_PER_DOCUMENT = ("tokenCreate",)

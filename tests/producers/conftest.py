@@ -49,3 +49,27 @@ def portal_client():
         client.force_login(user)
         return client
     return signed_in
+
+
+@pytest.fixture
+def clerk(sales_point):
+    """A sales-point clerk (the staff console's user): not one of any producer's people."""
+    from shop.models import StaffAssignment
+
+    user = get_user_model().objects.create_user(username="nhan-vien@test.example", email="nhan-vien@test.example",
+                                                password="ocop-test-2026", is_staff=True)
+    StaffAssignment.objects.create(user=user, sales_point=sales_point, role=StaffAssignment.Role.CLERK)
+    return user
+
+
+@pytest.fixture
+def officer(db):
+    """A province officer (works in /admin/ with the "Cán bộ tỉnh" group): not one of any producer's people."""
+    from shop.models import StaffAssignment
+    from shop.permissions import sync_officer
+
+    user = get_user_model().objects.create_user(username="can-bo@test.example", email="can-bo@test.example",
+                                                password="ocop-test-2026", is_staff=True)
+    StaffAssignment.objects.create(user=user, sales_point=None, role=StaffAssignment.Role.PROVINCE)
+    sync_officer(user)
+    return user

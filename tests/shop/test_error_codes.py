@@ -96,6 +96,7 @@ def test_each_app_has_its_enums():
         "CommonErrorCode": "shop.errors", "AccountErrorCode": "shop.errors", "CatalogErrorCode": "catalog.errors",
         "StockErrorCode": "inventory.errors", "CheckoutErrorCode": "orders.errors", "OrderErrorCode": "orders.errors",
         "PaymentErrorCode": "orders.errors", "TraceabilityErrorCode": "traceability.errors",
+        "ProducerErrorCode": "producers.errors",
     }
 
 

@@ -194,15 +194,17 @@ def test_english_catalogue_is_complete_and_compiled():
         compiled = gettext.GNUTranslations(f)
     for message in catalog:
         if message.id and isinstance(message.id, str):
-            assert compiled.gettext(message.id) == message.string, f"django.mo is stale: run pybabel compile ({message.id})"
+            found = compiled.pgettext(message.context, message.id) if message.context else compiled.gettext(message.id)
+            assert found == message.string, f"django.mo is stale: run compilemessages ({message.id})"
 
 
 def test_every_template_string_is_in_the_english_catalogue():
     with open(LOCALE / "en" / "LC_MESSAGES" / "django.po", "rb") as f:
         known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
-    templates = Path(settings.BASE_DIR) / "storefront" / "templates"
     missing = []
-    for path in templates.rglob("*.html"):
+    templates = [path for app in ("storefront", "producers")
+                 for path in (Path(settings.BASE_DIR) / app / "templates").rglob("*.html")]
+    for path in templates:
         text = path.read_text("utf-8")
         for found in re.findall(r'{% translate "([^"]+)"', text) + re.findall(r"{% translate '([^']+)'", text):
             if found not in known:
