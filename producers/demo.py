@@ -131,22 +131,23 @@ def _lots(acting: Acting, items, loader) -> None:
         batch = lots.create_lot(acting, key=None, variant_id=variant.pk, production_date=day, quantity=200,
                                 expiry_date=day + datetime.timedelta(days=365), origin_commune_id=None,
                                 lot_code=f"{LOT_PREFIX}{day:%y%m%d}-{n}",
-                                raw_materials="Nguyên liệu của các hộ thành viên")
+                                raw_materials="Nguyên liệu của các hộ thành viên",
+                                raw_materials_en="Raw materials from the member households")
         lots.record_event(acting, batch, "harvest", lots.EventInput(_at(day - datetime.timedelta(days=2), 7),
-                                                                   "Thu hoạch buổi sáng", quantity=80), key=None)
-        lots.record_event(acting, batch, "processing", lots.EventInput(_at(day, 8), "Sơ chế, đóng mẻ"), key=None)
+                                                                   "Thu hoạch buổi sáng", "Harvested in the morning", quantity=80), key=None)
+        lots.record_event(acting, batch, "processing", lots.EventInput(_at(day, 8), "Sơ chế, đóng mẻ", "Prepared and batched"), key=None)
         # The test report's PDF is the portal's upload; the demo records the inspection itself.
         trace.add_event(batch=batch, biz_step="inspecting", event_time=_at(day + datetime.timedelta(days=1), 10),
                         description="Kiểm nghiệm tại Trung tâm Kiểm nghiệm tỉnh: đạt",
                         description_en="Tested at the provincial testing centre: passed", disposition="conformant",
                         by=acting.user)
         lots.record_event(acting, batch, "packing", lots.EventInput(_at(day + datetime.timedelta(days=2), 14),
-                                                                   "Đóng gói, dán tem", quantity=200), key=None)
+                                                                   "Đóng gói, dán tem", "Packed and labelled", quantity=200), key=None)
         made.append(batch)
     active, in_transit, received, recalled = made
     for batch in (in_transit, received):
         lots.record_event(acting, batch, "dispatch", lots.EventInput(
-            _at(batch.production_date + datetime.timedelta(days=4), 7), "Xe của hợp tác xã", quantity=60,
+            _at(batch.production_date + datetime.timedelta(days=4), 7), "Xe của hợp tác xã", "The cooperative's van", quantity=60,
             point_id=point.pk), key=None)
     if clerk is not None:
         sent = Transfer.objects.filter(from_producer=acting.producer, reference=f"batch:{received.pk}",

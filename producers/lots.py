@@ -163,7 +163,7 @@ def _new_lot_code(variant: ProductVariant, day: datetime.date) -> str:
 
 def create_lot(acting: Acting, *, key: uuid.UUID | None, variant_id: int, production_date: datetime.date,
                quantity: int, expiry_date: datetime.date | None = None, origin_commune_id: int | None = None,
-               lot_code: str = "", raw_materials: str = "") -> Batch:
+               lot_code: str = "", raw_materials: str = "", raw_materials_en: str = "") -> Batch:
     variant = (ProductVariant.objects.select_related("product").filter(pk=variant_id, product__producer=acting.producer)
                .first() if isinstance(variant_id, int) else None)
     if variant is None:
@@ -179,7 +179,7 @@ def create_lot(acting: Acting, *, key: uuid.UUID | None, variant_id: int, produc
         code = (lot_code or "").strip() or _new_lot_code(variant, production_date)
         batch = trace.create_batch(variant=variant, lot_code=code, production_date=production_date,
                                    expiry_date=expiry_date, quantity=quantity, origin_commune=commune,
-                                   raw_materials=raw_materials, by=acting.user)
+                                   raw_materials=raw_materials, raw_materials_en=raw_materials_en, by=acting.user)
         return f"batch:{batch.pk}"
 
     reference, _ = once(acting, key, "lot", make)
@@ -206,6 +206,7 @@ def check_report(upload) -> None:
 class EventInput:
     event_time: datetime.datetime
     note: str = ""
+    note_en: str = ""  # the note in English, if the producer wrote one (else the English page shows the note)
     quantity: int | Decimal | None = None  # harvest: kilograms (decimals); otherwise units
     passed: bool = True  # quality test: conformant or not
     report: object = None  # quality test: the uploaded PDF
@@ -236,10 +237,11 @@ def record_event(acting: Acting, batch: Batch, kind: str, data: EventInput, *, k
         if not data.quantity:
             raise _input("Hãy nhập số đơn vị xuất đi.", "Enter how many units you send.", "quantity")
     note = " ".join((data.note or "").split())[:300]
+    note_en = " ".join((data.note_en or "").split())[:300] or note
 
     def make() -> str:
         extra = {}
-        description, description_en = note, note
+        description, description_en = note, note_en
         if kind == "harvest":
             extra = {"commune": batch.origin_commune}
         elif kind == "quality":
@@ -253,7 +255,7 @@ def record_event(acting: Acting, batch: Batch, kind: str, data: EventInput, *, k
             extra = {"disposition": "conformant" if data.passed else "non_conformant"}
             verdict = ("đạt", "passed") if data.passed else ("không đạt", "failed")
             description = f"{title}: {verdict[0]}. {note}".strip()
-            description_en = f"{title}: {verdict[1]}. {note}".strip()
+            description_en = f"{title}: {verdict[1]}. {note_en}".strip()
         elif kind == "dispatch":
             transfer = transfers.dispatch(
                 user=acting.user, producer_id=acting.producer.pk, to_point_id=point.pk,
@@ -262,7 +264,7 @@ def record_event(acting: Acting, batch: Batch, kind: str, data: EventInput, *, k
             extra = {"disposition": "in_transit"}
             description = f"Xuất {data.quantity} đơn vị đến {point.name} (phiếu {transfer.number}). {note}".strip()
             description_en = (f"{data.quantity} units sent to {point.name_en or point.name} "
-                              f"(transfer {transfer.number}). {note}").strip()
+                              f"(transfer {transfer.number}). {note_en}").strip()
         event = trace.add_event(
             batch=batch, biz_step=spec.biz_step, event_time=data.event_time, description=description,
             description_en=description_en, quantity=data.quantity if spec.uom and data.quantity else None,
