@@ -35,14 +35,9 @@ def sales(request):
 def sales_csv(request):
     form, rng = _range(request)
     if form.errors:
-        text = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(form.errors_text(), status=400, content_type="text/plain; charset=utf-8")
     table = service.units_by_point(request.acting, rng)
     header = [pick("Điểm bán", "Sales point"), pick("Tháng", "Month"), pick("Số lượng bán", "Units sold")]
     rows = [(pick(r.name, r.name_en), m.strftime("%Y-%m"), r.units[i])
             for r in table.rows for i, m in enumerate(table.months)]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="sales-{rng.start:%Y%m%d}-{rng.end:%Y%m%d}.csv"'
-    response.write("\ufeff")
-    spreadsheet.write_csv(response, header, rows)
-    return response
+    return spreadsheet.csv_response(f"sales-{rng.start:%Y%m%d}-{rng.end:%Y%m%d}.csv", header, rows)

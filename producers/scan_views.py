@@ -55,15 +55,9 @@ def scans_csv(request, report):
         raise Http404(report)
     form, rng = range_from(request)
     if form.errors:
-        text = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(form.errors_text(), status=400, content_type="text/plain; charset=utf-8")
     header, rows = _csv_rows(request.acting, report, rng)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (f'attachment; filename="scans-{report}-{rng.start:%Y%m%d}-'
-                                       f'{rng.end:%Y%m%d}.csv"')
-    response.write("\ufeff")  # a spreadsheet opened by double-click reads the Vietnamese right
-    spreadsheet.write_csv(response, header, rows)  # text that starts like a formula stays text
-    return response
+    return spreadsheet.csv_response(f"scans-{report}-{rng.start:%Y%m%d}-{rng.end:%Y%m%d}.csv", header, rows)
 
 
 def _csv_rows(acting, report, rng):

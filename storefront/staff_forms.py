@@ -7,7 +7,6 @@ from django import forms
 from inventory.transfers import Count
 from shop.errors import ShopError, pick
 from shop.forms import EmailLoginForm
-from shop.periods import DAY, WEEK
 from shop.permissions import is_staff_member
 
 # A service's field names (the API's) -> the form's.
@@ -78,21 +77,6 @@ class StockForm(forms.Form):
     def clean_quantity(self):
         return _whole_number(self.cleaned_data["quantity"], "Số lượng phải là số nguyên, ví dụ 12.",
                              "The quantity must be a whole number, e.g. 12.")
-
-
-class RangeForm(forms.Form):
-    start = forms.DateField(required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
-    end = forms.DateField(required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
-    period = forms.ChoiceField(required=False, choices=[(DAY, DAY), (WEEK, WEEK)])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        bad_date = pick("Ngày không hợp lệ; dùng dạng 2026-11-29 hoặc 29/11/2026.",
-                        "Not a date; use 2026-11-29 or 29/11/2026.")
-        for name in ("start", "end"):
-            self.fields[name].error_messages["invalid"] = bad_date
-        self.fields["period"].error_messages["invalid_choice"] = pick("Hãy chọn theo ngày hoặc theo tuần.",
-                                                                      "Choose by day or by week.")
 
 
 # -- transfers and low-stock thresholds ----------------------------------------------------------

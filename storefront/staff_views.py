@@ -27,6 +27,7 @@ from orders.models import Fulfillment, Order
 from producers import certificates as producer_certificates
 from shop import spreadsheet
 from shop.errors import ShopError, pick
+from shop.forms import RangeForm
 from shop.money import format_vnd
 from shop.periods import WEEK, date_range, last_days
 from shop.permissions import is_province_admin, is_staff_member, visible_points
@@ -34,7 +35,6 @@ from storefront import charts, presenters
 from storefront.staff_forms import (
     CashForm,
     HoldForm,
-    RangeForm,
     ReceiveTransferForm,
     SendTransferForm,
     StaffLoginForm,
@@ -733,15 +733,9 @@ def dashboard_csv(request, report):
         raise Http404(report)
     form, rng = _range(request)
     if form.errors:
-        text = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(form.errors_text(), status=400, content_type="text/plain; charset=utf-8")
     header, rows = _csv_rows(report, rng)
-    # A byte-order mark, so a spreadsheet opened by double-click reads the Vietnamese right.
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="ocop-{report}-{rng.start:%Y%m%d}-{rng.end:%Y%m%d}.csv"'
-    response.write("\ufeff")
-    spreadsheet.write_csv(response, header, rows)  # names that start like a formula stay text
-    return response
+    return spreadsheet.csv_response(f"ocop-{report}-{rng.start:%Y%m%d}-{rng.end:%Y%m%d}.csv", header, rows)
 
 
 def _csv_rows(report, rng):
