@@ -104,23 +104,57 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-    )
-}
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"]["ENGINE"] = "shop.db.sqlite3"  # flushes the stock ledger last (shop/db/sqlite3/base.py)
-    (BASE_DIR / "var").mkdir(exist_ok=True)
-    # WAL lets the dev server read while a command writes; a busy timeout
-    # turns short lock waits into waits instead of "database is locked".
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+def database(url: str) -> dict:
+    """One database alias from its URL (DATABASE_URL, DATABASE_REPLICA_URL)."""
+    db = dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
+    if db["ENGINE"].endswith("sqlite3"):
+        db["ENGINE"] = "shop.db.sqlite3"  # flushes the stock ledger last (shop/db/sqlite3/base.py)
+        (BASE_DIR / "var").mkdir(exist_ok=True)
+        # WAL lets the dev server read while a command writes; a busy timeout
+        # turns short lock waits into waits instead of "database is locked".
+        db["OPTIONS"] = {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
+        db["CONN_MAX_AGE"] = 0
+    return db
+
+
+DATABASES = {"default": database(os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"))}
+# Past one machine (docs/scaling.md). A read replica: anonymous GET pages read the catalogue,
+# search and traceability from it (shop/db/router.py, shop/db/middleware.py); tests see one database.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = database(os.environ["DATABASE_REPLICA_URL"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["shop.db.router.ReplicaRouter"]
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                      "shop.db.middleware.ReplicaReadsMiddleware")  # the bearer token's goes in between, below
+# Requests under these paths read the primary whatever their method; after a request that could
+# write, the same browser reads the primary this many seconds (read-your-writes on a lagging replica).
+DATABASE_PRIMARY_PATHS = env_list(
+    "DATABASE_PRIMARY_PATHS",
+    "/admin/,/staff/,/en/staff/,/producer/,/en/producer/,/gio-hang/,/en/cart/,/thanh-toan/,/en/checkout/,"
+    "/don-hang/,/en/orders/,/tra-cuu-don-hang/,/en/order-lookup/",
+)
+DATABASE_REPLICA_STICKY_SECONDS = int(os.environ.get("DATABASE_REPLICA_STICKY_SECONDS", "5"))
+# Behind PgBouncer in transaction pooling mode (DATABASE_POOLER=transaction) a client's statements
+# may run on a different server connection in each transaction, so nothing may outlive one:
+# no server-side cursors (.iterator() would DECLARE a cursor on one connection and FETCH on another)
+# and no server-side prepared statements (psycopg prepares a query after 5 runs by default; Django
+# already turns that off, this keeps it off). Session pooling (or none) needs neither.
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
+if DATABASE_POOLER not in ("", "none", "session", "transaction"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DATABASE_POOLER is one of: transaction, session, none.")
+if DATABASE_POOLER == "transaction":
+    for _db in DATABASES.values():
+        if _db["ENGINE"] == "django.db.backends.postgresql":
+            _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+            _db["OPTIONS"] = {**_db.get("OPTIONS", {}), "prepare_threshold": None}
+    del _db
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -187,6 +221,9 @@ CELERY_BEAT_SCHEDULE = {
 GRAPHENE = {
     "SCHEMA": "shop.schema.schema",
     "ATOMIC_MUTATIONS": False,
+    # No field middleware, also with DEBUG (graphene-django would add its debug middleware, which
+    # wraps every field of every answer and only serves a `_debug` field this schema does not have).
+    "MIDDLEWARE": [],
 }
 # Abuse limits of the GraphQL endpoint (see shop/graphql/limits.py).
 GRAPHQL_MAX_PAGE_SIZE = 100

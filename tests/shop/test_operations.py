@@ -171,7 +171,7 @@ def test_compose_declares_every_service_the_settings_expect():
     services = compose["services"]
     assert {"postgres", "elasticsearch", "redis", "web", "worker", "beat"} <= set(services)
     env = services["web"]["environment"]
-    assert env["DATABASE_URL"].split("@")[1].startswith("postgres:")
+    assert env["DATABASE_URL"].split("@")[1].startswith("pgbouncer:")  # then PostgreSQL (tests/shop/test_replica_router.py)
     assert env["ELASTICSEARCH_URL"].startswith("http://elasticsearch:")
     assert env["REDIS_URL"].startswith("redis://redis:")
     for name, service in services.items():
