@@ -20,4 +20,11 @@ keepalive = 75  # longer than nginx keeps an idle upstream connection (60 s): ng
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # The heartbeat file on memory, not on the container's overlay disk (a slow disk looks like a hung worker).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log (the benchmark)
+
+
+def post_worker_init(worker):
+    """Load the search index and the rest before the first request, then freeze them out of the GC (storefront/warmup.py)."""
+    from storefront.warmup import warm_worker
+
+    warm_worker()

@@ -1,7 +1,6 @@
-from django.conf import settings
 from django.db.models import Q
 
-from catalog.models import Certification, ProductImage, ProductVariant
+from catalog.models import Certification, Producer, ProductImage, ProductVariant
 from shop.graphql.loaders import BatchLoader, group_by, prime_all
 from shop.models import Commune, District
 
@@ -43,10 +42,13 @@ class DistrictsById(BatchLoader):
 
 
 class CommunesById(BatchLoader):
-    """The home province's communes (a few hundred small rows, where producers are) and any asked
-    for, once per request and only when a commune is asked for: no N+1 without priming, and not
-    the 3,300 communes of the whole country."""
+    """The communes producers are in (now and before the 2025 merger) and any asked for, once per
+    request and only when a commune is asked for: a list of producers never costs a query per
+    commune (no N+1 without priming), and a product never loads the province's hundred communes
+    to show one (a tenth of a cold product answer did, bench/README.md)."""
 
     def batch_load(self, keys):
-        home = Q(era=Commune.Era.Y2022) | Q(province__code=settings.SHIPPING_HOME_PROVINCE)
-        return {c.pk: c for c in Commune.objects.filter(home | Q(pk__in=keys))}
+        producers = Producer.objects.all()
+        wanted = (Q(pk__in=keys) | Q(pk__in=producers.values("commune_id"))
+                  | Q(pk__in=producers.values("former_commune_id")))
+        return {c.pk: c for c in Commune.objects.filter(wanted)}

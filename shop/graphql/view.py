@@ -33,8 +33,9 @@ from graphql import (
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from shop.errors import ShopError, pick
-from shop.graphql import public_cache
+from shop.graphql import documents, public_cache
 from shop.graphql.envelope import NUL_REFUSAL, check_variables
+from shop.graphql.execution import SyncExecutionContext
 from shop.graphql.limits import check_document
 
 logger = logging.getLogger("shop.graphql")
@@ -158,6 +159,8 @@ def mask(request, error: GraphQLError) -> GraphQLError:
 class ShopGraphQLView(GraphQLView):
     """The GraphQL endpoint with the shop's abuse limits."""
 
+    execution_context_class = SyncExecutionContext  # every resolver is synchronous (shop/graphql/execution.py)
+
     def dispatch(self, request, *args, **kwargs):
         try:
             if request.method not in ("GET", "POST"):
@@ -265,13 +268,17 @@ class ShopGraphQLView(GraphQLView):
             raise Refused(400, "query_missing", "Thiếu truy vấn: hãy gửi trường query.",
                           "No query: send the `query` field.")
         schema = self.schema.graphql_schema
-        try:
-            document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)
-        except GraphQLError as error:
-            return ExecutionResult(errors=[_coded(error, "graphql_parse_failed")])
-        except RecursionError:
-            raise Refused(400, "query_too_deep", "Truy vấn lồng quá sâu; hãy tách thành nhiều truy vấn.",
-                          "The query is nested too deeply; split it into several queries.") from None
+        introspection = bool(settings.GRAPHQL_INTROSPECTION)
+        document = documents.validated(query, introspection)  # parsed and validated before: same text
+        known = document is not None
+        if not known:
+            try:
+                document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+            except GraphQLError as error:
+                return ExecutionResult(errors=[_coded(error, "graphql_parse_failed")])
+            except RecursionError:
+                raise Refused(400, "query_too_deep", "Truy vấn lồng quá sâu; hãy tách thành nhiều truy vấn.",
+                              "The query is nested too deeply; split it into several queries.") from None
         operation = get_operation_ast(document, operation_name)
         if operation is not None and operation.operation == OperationType.MUTATION and (
                 check_variables(variables, refuse_nul=True) or ("\\u" in query and _has_nul_literal(document))):
@@ -281,9 +288,13 @@ class ShopGraphQLView(GraphQLView):
                 return None
             raise Refused(405, "method_not_allowed", "Thao tác thay đổi dữ liệu phải gửi bằng POST.",
                           "Mutations must be sent with POST.")
-        # The limits first: they are linear, and a refused document never meets the quadratic standard rules.
-        errors = check_document(schema, document, variables) or validate(
-            schema, document, self.validation_rules_for(request), graphene_settings.MAX_VALIDATION_ERRORS)
+        # The limits first (they depend on the variables, so they run every time): they are linear, and
+        # a refused document never meets the quadratic standard rules.
+        errors = check_document(schema, document, variables)
+        if not errors and not known:
+            errors = validate(schema, document, self.validation_rules_for(request), graphene_settings.MAX_VALIDATION_ERRORS)
+            if not errors:
+                documents.remember(query, introspection, document)
         if errors:
             return ExecutionResult(errors=[_coded(e, "graphql_validation_failed") for e in errors])
         options = {
