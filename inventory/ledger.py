@@ -45,10 +45,13 @@ def stock_row(*, variant_id: int, sales_point_id: int) -> Stock:
     return Stock.objects.select_for_update().get(variant_id=variant_id, sales_point_id=sales_point_id)
 
 
-def lock(variant_ids: Iterable[int]) -> dict[tuple[int, int], Stock]:
-    """Lock every stock row of these variants (all points), in id order; {(point_id, variant_id): Stock}."""
-    rows = Stock.objects.select_for_update().filter(variant_id__in=sorted(set(variant_ids))).order_by("id")
-    return {(s.sales_point_id, s.variant_id): s for s in rows}
+def lock(variant_ids: Iterable[int], point_ids: Iterable[int] | None = None) -> dict[tuple[int, int], Stock]:
+    """Lock every stock row of these variants (all points, or only `point_ids`), in id order;
+    {(point_id, variant_id): Stock}."""
+    rows = Stock.objects.select_for_update().filter(variant_id__in=sorted(set(variant_ids)))
+    if point_ids is not None:
+        rows = rows.filter(sales_point_id__in=sorted(set(point_ids)))
+    return {(s.sales_point_id, s.variant_id): s for s in rows.order_by("id")}
 
 
 def lock_ids(stock_ids: Iterable[int]) -> dict[int, Stock]:
@@ -73,26 +76,41 @@ def apply(changes: Iterable[Change], *, reason: str, reference: str = "", actor=
     assert transaction.get_connection().in_atomic_block, "inventory.ledger.apply() must run inside a transaction"
     changes = sorted(changes, key=lambda c: c.stock.pk)
     actor, reason = _actor(actor), " ".join((reason or "").split())[:300]
-    movements, flipped = [], []
-    with transaction.atomic():  # a refusal half-way leaves no movement behind
-        for change in changes:
+    # Every change is worked out before anything is written, so a refusal leaves nothing behind
+    # (no savepoint); the row's running numbers carry from one change of it to the next.
+    movements, flipped, after = [], [], {}
+    for change in changes:
+        stock = change.stock
+        was_on_hand, was_allocated = after.get(stock.pk, (stock.quantity_on_hand, stock.quantity_allocated))
+        on_hand, allocated = was_on_hand + change.on_hand, was_allocated + change.allocated
+        if allocated < 0 or on_hand < allocated:
+            raise short_of_stock()
+        movements.append(StockMovement(
+            stock=stock, kind=change.kind, on_hand_change=change.on_hand, allocated_change=change.allocated,
+            on_hand_after=on_hand, allocated_after=allocated, reason=reason, reference=reference[:80], actor=actor,
+        ))
+        if (was_on_hand - was_allocated > 0) != (on_hand - allocated > 0):
+            flipped.append(stock.variant_id)
+        after[stock.pk] = (on_hand, allocated)
+    # No savepoint: a database error here (a CHECK constraint) marks the caller's transaction for
+    # rollback, so nothing half-written can commit.
+    with transaction.atomic(savepoint=False):
+        # The movements first: the database checks each row against the sum of its movements.
+        movements = StockMovement.objects.bulk_create(movements)
+        written = set()
+        for change in changes:  # one update per row, by the sum of its changes
             stock = change.stock
-            on_hand = stock.quantity_on_hand + change.on_hand
-            allocated = stock.quantity_allocated + change.allocated
-            if allocated < 0 or on_hand < allocated:
-                raise short_of_stock()
-            movements.append(StockMovement.objects.create(
-                stock=stock, kind=change.kind, on_hand_change=change.on_hand, allocated_change=change.allocated,
-                on_hand_after=on_hand, allocated_after=allocated, reason=reason, reference=reference[:80], actor=actor,
-            ))
+            if stock.pk in written:
+                continue
+            written.add(stock.pk)
+            on_hand, allocated = after[stock.pk]
             # F() rather than the values above: the row's own numbers are the ones the database checks.
             Stock.objects.filter(pk=stock.pk).update(
-                quantity_on_hand=F("quantity_on_hand") + change.on_hand,
-                quantity_allocated=F("quantity_allocated") + change.allocated,
+                quantity_on_hand=F("quantity_on_hand") + (on_hand - stock.quantity_on_hand),
+                quantity_allocated=F("quantity_allocated") + (allocated - stock.quantity_allocated),
             )
-            if (stock.quantity_available > 0) != (on_hand - allocated > 0):
-                flipped.append(stock.variant_id)
-            stock.quantity_on_hand, stock.quantity_allocated = on_hand, allocated
+    for change in changes:
+        change.stock.quantity_on_hand, change.stock.quantity_allocated = after[change.stock.pk]
     if flipped:
         availability_changed.send(sender=Stock, variant_ids=flipped)
     return movements

@@ -13,9 +13,15 @@ from orders.models import Fulfillment, FulfillmentLine
 Kind = StockMovement.Kind
 
 
-def lock_stock(variant_ids) -> dict[tuple[int, int], Stock]:
-    """Lock every stock row of these variants (all points), in id order; {(point_id, variant_id): Stock}."""
-    return ledger.lock(variant_ids)
+def lock_stock(variant_ids, point_ids=None) -> dict[tuple[int, int], Stock]:
+    """Lock every stock row of these variants (all points, or only `point_ids`: a pickup locks its point's
+    rows alone), in id order; {(point_id, variant_id): Stock}."""
+    return ledger.lock(variant_ids, point_ids)
+
+
+def stock_rows(variant_ids) -> dict[tuple[int, int], Stock]:
+    """Every stock row of these variants, unlocked (what other points hold, for a message)."""
+    return {(s.sales_point_id, s.variant_id): s for s in Stock.objects.filter(variant_id__in=sorted(set(variant_ids)))}
 
 
 def order_reference(order_number: str) -> str:

@@ -128,13 +128,22 @@ def ocop_sale_state(certs, day) -> tuple[str, int | None]:
     return {CertificateStatus.EXPIRED: "LAPSED", CertificateStatus.REVOKED: "REVOKED"}.get(status, "NOT_CERTIFIED"), None
 
 
-def sellable_variants(variant_ids, *, field: str = "lines", day=None) -> dict[int, Sellable]:
-    """The variants, checked for sale, by id; ShopError naming the first that is refused."""
+def sellable_variants(variant_ids, *, field: str = "lines", day=None, variants=None,
+                      units: bool = False) -> dict[int, Sellable]:
+    """The variants, checked for sale, by id; ShopError naming the first that is refused.
+
+    `variants`: {id: ProductVariant with its product}, already read (a checkout's lines), so only
+    their certificates and holds are; each may carry `is_held` (availability.held_flag), which saves
+    the look-up of holds when none is held. `units`: read each variant's `units_sellable` with it
+    (availability.with_checkout_state), for `_check_available`."""
     day = day or certification.today()
     ids = sorted(set(variant_ids))
-    # An id past the database's integer range names no variant (and would make the driver raise).
-    existing_ids = [vid for vid in ids if isinstance(vid, int) and 0 < vid < 2**63]
-    variants = {v.pk: v for v in ProductVariant.objects.filter(pk__in=existing_ids).select_related("product")}
+    if variants is None:
+        # An id past the database's integer range names no variant (and would make the driver raise).
+        existing_ids = [vid for vid in ids if isinstance(vid, int) and 0 < vid < 2**63]
+        found = ProductVariant.objects.filter(pk__in=existing_ids).select_related("product")
+        found = availability.with_checkout_state(found) if units else found.annotate(is_held=availability.held_flag())
+        variants = {v.pk: v for v in found}
     certs: dict[int, list] = {}
     for cert in Certification.objects.filter(product_id__in={v.product_id for v in variants.values()}):
         certs.setdefault(cert.product_id, []).append(cert)
@@ -157,7 +166,11 @@ def sellable_variants(variant_ids, *, field: str = "lines", day=None) -> dict[in
                 field=field,
             )
         result[vid] = Sellable(variant, stars)
-    held = availability.held_variants(result)
+    flags = [getattr(s.variant, "is_held", None) for s in result.values()]
+    if None in flags:
+        held = availability.held_variants(result)
+    else:  # read with the variants: the holds themselves (their reasons) only when one is held
+        held = availability.held_variants([vid for vid, s in result.items() if s.variant.is_held]) if any(flags) else {}
     if held:
         vid, hold = min(held.items())
         product = result[vid].variant.product
@@ -180,7 +193,12 @@ def _label_en(variant: ProductVariant) -> str:
 
 def _check_available(wanted: dict[int, int], sellables: dict[int, Sellable], field: str) -> None:
     """A friendly early check (the real one is under lock at completion)."""
-    free = availability.sellable_totals(wanted)
+    # Read with the variants (availability.with_checkout_state), which `sellable_variants` found published
+    # and not held: the rest of the sellable rule.
+    if all(hasattr(s.variant, "units_sellable") for s in sellables.values()):
+        free = {vid: s.variant.units_sellable for vid, s in sellables.items()}
+    else:
+        free = availability.sellable_totals(wanted)
     for vid, quantity in wanted.items():
         if free.get(vid, 0) < quantity:
             left = max(0, free.get(vid, 0))
@@ -195,9 +213,14 @@ def _check_available(wanted: dict[int, int], sellables: dict[int, Sellable], fie
 
 # -- checkouts ---------------------------------------------------------------------------
 
-def get_checkout(token, *, user=None, lock: bool = False, for_update: bool = True) -> Checkout:
-    """The checkout with `token`, if `user` may use it (a signed-in customer's checkout is theirs alone)."""
-    qs = Checkout.objects.select_related("pickup_point", "ship_commune__district", "ship_commune__province", "order")
+CHECKOUT_RELATED = ("pickup_point", "ship_commune__district", "ship_commune__province", "order")
+
+
+def get_checkout(token, *, user=None, lock: bool = False, for_update: bool = True,
+                 related=CHECKOUT_RELATED) -> Checkout:
+    """The checkout with `token`, if `user` may use it (a signed-in customer's checkout is theirs alone).
+    `related`: what to read with it (select_related), for a caller that needs less."""
+    qs = Checkout.objects.select_related(*related) if related else Checkout.objects.all()
     if lock:
         qs = qs.select_for_update(of=("self",))
     checkout = qs.filter(token=token).first() if token else None
@@ -237,7 +260,7 @@ def create_checkout(*, lines=(), email: str = "", phone: str = "", language: str
     phone = normalize_phone(phone) if phone else ""
     if language not in LANGUAGES:
         raise ShopError(CheckoutErrorCode.INVALID_LANGUAGE, "Ngôn ngữ chỉ nhận vi hoặc en.", "Language must be vi or en.", field="language")
-    sellables = sellable_variants(wanted, field="lines") if wanted else {}
+    sellables = sellable_variants(wanted, field="lines", units=True) if wanted else {}
     if wanted:
         _check_available(wanted, sellables, "lines")
     checkout = Checkout.objects.create(
@@ -271,7 +294,7 @@ def add_lines(*, token, lines, user=None) -> Checkout:
         raise ShopError(CheckoutErrorCode.TOO_MANY_LINES, f"Tối đa {settings.ORDER_MAX_LINES} dòng mỗi đơn.",
                         f"At most {settings.ORDER_MAX_LINES} lines per order.", field="lines")
     _check_units([line.quantity for v, line in existing.items() if v not in wanted] + list(wanted.values()))
-    sellables = sellable_variants(wanted, field="lines")
+    sellables = sellable_variants(wanted, field="lines", units=True)
     _check_available(wanted, sellables, "lines")
     _write_lines(checkout, existing, wanted)
     return checkout
@@ -291,7 +314,7 @@ def update_lines(*, token, lines, user=None) -> Checkout:
                         f"At most {settings.ORDER_MAX_LINES} lines per order.", field="lines")
     _check_units([line.quantity for v, line in existing.items() if v not in wanted] + list(keep.values()))
     if keep:
-        sellables = sellable_variants(keep, field="lines")
+        sellables = sellable_variants(keep, field="lines", units=True)
         _check_available(keep, sellables, "lines")
     removed = [v for v, q in wanted.items() if q == 0 and v in existing]
     CheckoutLine.objects.filter(checkout=checkout, variant_id__in=removed).delete()
@@ -320,8 +343,12 @@ def delete_line(*, token, line_id: int, user=None) -> Checkout:
 
 # -- delivery (the address, its zone and fee: orders/delivery.py, orders/shipping.py) ----------------
 
-def check_pickup_point(point_id: int, field: str = "pickupPointId", day=None) -> SalesPoint:
-    point = availability.open_points(day).filter(pk=point_id).first()
+def check_pickup_point(point_id: int, field: str = "pickupPointId", day=None, point=None) -> SalesPoint:
+    """The point, open on `day` and offering pickup; `point`: that point, already read."""
+    if point is not None and point.pk == point_id:
+        point = point if availability.is_open(point, day) else None
+    else:
+        point = availability.open_points(day).filter(pk=point_id).first()
     if point is None or not point.pickup_enabled:
         raise ShopError(
             CheckoutErrorCode.PICKUP_POINT_UNAVAILABLE,
@@ -337,7 +364,8 @@ def set_delivery(*, token, pickup_point_id: int | None = None, address: dict | N
     """Pickup at a point, or delivery to `address` {full_name, phone, street_address, commune_id}
     anywhere in Vietnam (optional: province, the GSO code the commune must lie in; legacy_district and
     legacy_commune, an old district-era address used when commune_id is empty: orders/delivery.py)."""
-    checkout = get_checkout(token, user=user, lock=True)
+    # Nothing read with it: the point or the commune chosen here replaces what it had.
+    checkout = get_checkout(token, user=user, lock=True, related=())
     if (pickup_point_id is None) == (address is None):
         raise ShopError(
             CheckoutErrorCode.DELIVERY_METHOD_REQUIRED, "Hãy chọn một cách nhận hàng: nhận tại điểm bán hoặc giao tận nơi.",
@@ -371,7 +399,8 @@ def set_delivery(*, token, pickup_point_id: int | None = None, address: dict | N
         delivery.check_destination(delivery.destination(commune), checkout.lines.select_related("variant__product"))
         checkout.delivery_kind, checkout.pickup_point = DeliveryKind.DELIVERY, None
         checkout.ship_name, checkout.ship_phone, checkout.ship_street, checkout.ship_commune = name, phone, street, commune
-    checkout.save()
+    checkout.save(update_fields=["delivery_kind", "pickup_point", "ship_name", "ship_phone", "ship_street", "ship_commune",
+                                  "updated_at"])
     return checkout
 
 
@@ -398,20 +427,28 @@ def totals(checkout: Checkout, lines=None) -> Totals:
 
 
 def payment_methods_for(checkout: Checkout, lines=None) -> list[str]:
-    methods = []
-    if settings.STRIPE_SECRET_KEY:
-        methods.append(PaymentMethod.CARD.value)
-    # Bank transfer where an account receives it (before routing: the pickup point's, else the default).
-    if checkout.delivery_kind and bank_transfers.offered(
-        checkout.pickup_point_id if checkout.delivery_kind == DeliveryKind.PICKUP else None,
-        lambda: totals(checkout, lines).total_vnd,
-    ):
-        methods.append(PaymentMethod.BANK_TRANSFER.value)
-    if checkout.delivery_kind == DeliveryKind.DELIVERY:
-        methods.append(PaymentMethod.CASH_ON_DELIVERY.value)
-    elif checkout.delivery_kind == DeliveryKind.PICKUP:
-        methods.append(PaymentMethod.PAY_AT_PICKUP.value)
-    return methods
+    return [m for m in PAYMENT_METHOD_ORDER if payment_method_allowed(checkout, m, lines)]
+
+
+PAYMENT_METHOD_ORDER = (PaymentMethod.CARD.value, PaymentMethod.BANK_TRANSFER.value,
+                        PaymentMethod.CASH_ON_DELIVERY.value, PaymentMethod.PAY_AT_PICKUP.value)
+
+
+def payment_method_allowed(checkout: Checkout, method: str, lines=None) -> bool:
+    """Is `method` one of `payment_methods_for(checkout)`? Asks the database only about a bank transfer."""
+    if method == PaymentMethod.CARD:
+        return bool(settings.STRIPE_SECRET_KEY)
+    if method == PaymentMethod.BANK_TRANSFER:
+        # Bank transfer where an account receives it (before routing: the pickup point's, else the default).
+        return bool(checkout.delivery_kind) and bank_transfers.offered(
+            checkout.pickup_point_id if checkout.delivery_kind == DeliveryKind.PICKUP else None,
+            lambda: totals(checkout, lines).total_vnd,
+        )
+    if method == PaymentMethod.CASH_ON_DELIVERY:
+        return checkout.delivery_kind == DeliveryKind.DELIVERY
+    if method == PaymentMethod.PAY_AT_PICKUP:
+        return checkout.delivery_kind == DeliveryKind.PICKUP
+    return False
 
 
 # -- completion ---------------------------------------------------------------------------
@@ -431,17 +468,39 @@ def _idempotency_conflict():
     )
 
 
-def _routing_input(checkout, lines, stocks):
-    points = list(availability.open_points().select_related("district").prefetch_related("delivers_to"))
-    route_points = [
-        routing.Point(
-            id=p.pk, code=p.code, name=p.name, name_en=p.name_en, kind=p.kind, district=p.district.code,
-            delivers_to=frozenset(d.code for d in p.delivers_to.all()), priority=p.priority,
-            latitude=float(p.latitude), longitude=float(p.longitude), pickup_enabled=p.pickup_enabled,
-            nationwide=delivery.ships_nationwide(p),
-        )
-        for p in points
-    ]
+def _route_point(p, *, full: bool = True) -> routing.Point:
+    return routing.Point(
+        id=p.pk, code=p.code, name=p.name, name_en=p.name_en, kind=p.kind,
+        district=p.district.code if full else "",
+        delivers_to=frozenset(d.code for d in p.delivers_to.all()) if full else frozenset(), priority=p.priority,
+        latitude=float(p.latitude), longitude=float(p.longitude), pickup_enabled=p.pickup_enabled,
+        nationwide=delivery.ships_nationwide(p),
+    )
+
+
+def _route(checkout, lines, stocks, pickup_point=None) -> routing.Decision:
+    """routing.route over the open points. A pickup (its point already read and checked open, and only
+    its stock rows locked) is decided by that point alone, as routing.route would decide it; when the
+    point falls short, the other points and their stock are read (unlocked: they only name, in the
+    error, where the lines are) and routing.route refuses with them."""
+    if pickup_point is not None and checkout.delivery_kind == DeliveryKind.PICKUP:
+        route_lines, _, available, destination = _routing_input(checkout, lines, stocks, points=[])
+        try:
+            return routing.route(route_lines, [_route_point(pickup_point, full=False)], available, destination)
+        except routing.RoutingError:
+            locked = stocks
+            stocks = {**allocation.stock_rows([line.variant_id for line in lines]), **locked}
+            decision = routing.route(*_routing_input(checkout, lines, stocks))
+            # It refuses: the point's own rows, locked, are the ones the first answer read.
+            assert all((a.point_id, a.variant_id) in locked for a in decision.allocations), decision
+            return decision
+    return routing.route(*_routing_input(checkout, lines, stocks))
+
+
+def _routing_input(checkout, lines, stocks, points=None):
+    if points is None:
+        points = list(availability.open_points().select_related("district").prefetch_related("delivers_to"))
+    route_points = [_route_point(p) for p in points]
     available = {key: s.quantity_available for key, s in stocks.items()}
     if checkout.delivery_kind == DeliveryKind.PICKUP:
         destination = routing.Pickup(checkout.pickup_point_id)
@@ -503,20 +562,28 @@ def _complete_locked(token, payment_method, idempotency_key, user, client_ip="")
             if checkout.order_id != previous.pk:
                 raise _idempotency_conflict()
             return previous, False
-    checkout = get_checkout(token, user=user, lock=True, for_update=False)
+    # The pickup point and the address's commune, for the checks; not the order (see below). A point
+    # read with the lock may be as old as the lock wait, as one read before it would be: a point closed
+    # meanwhile is as if closed a moment later.
+    checkout = get_checkout(token, user=user, lock=True, for_update=False,
+                            related=("pickup_point", "ship_commune__district", "ship_commune__province"))
     if checkout.order_id:
         # Not checkout.order: a row joined to a locked one may be from before the lock wait.
         return Order.objects.get(pk=checkout.order_id), False
-    lines = list(checkout.lines.select_related("variant__product").order_by("variant_id"))
+    lines = list(checkout.lines.select_related("variant__product").annotate(variant_held=availability.held_flag("variant"))
+                 .order_by("variant_id"))
+    for line in lines:
+        line.variant.is_held = line.variant_held
     if not lines:
         raise ShopError(CheckoutErrorCode.EMPTY_CHECKOUT, "Giỏ hàng chưa có sản phẩm nào.", "The cart is empty.", field="lines")
     services.require_contact(email=checkout.email, phone=checkout.phone)
     if not checkout.delivery_kind:
         raise ShopError(CheckoutErrorCode.DELIVERY_METHOD_REQUIRED, "Hãy chọn cách nhận hàng trước khi đặt.",
                         "Choose a delivery method before placing the order.", field="deliveryMethod")
+    pickup_point = None
     if checkout.delivery_kind == DeliveryKind.PICKUP:
-        check_pickup_point(checkout.pickup_point_id, field="deliveryMethod")
-    if payment_method not in payment_methods_for(checkout, lines):
+        pickup_point = check_pickup_point(checkout.pickup_point_id, field="deliveryMethod", point=checkout.pickup_point)
+    if not payment_method_allowed(checkout, payment_method, lines):
         if payment_method == PaymentMethod.CARD:
             raise ShopError(PaymentErrorCode.CARD_PAYMENTS_UNAVAILABLE, "Hiện chưa nhận thanh toán thẻ; hãy chọn trả tiền mặt.",
                             "Card payments are not available; choose cash.", field="paymentMethod")
@@ -534,14 +601,17 @@ def _complete_locked(token, payment_method, idempotency_key, user, client_ip="")
     for line in lines:
         _check_quantity(line.quantity, "lines")
     _check_units([line.quantity for line in lines])
-    sellables = sellable_variants([line.variant_id for line in lines], field="lines")
+    sellables = sellable_variants([line.variant_id for line in lines], field="lines",
+                                  variants={line.variant_id: line.variant for line in lines})
     delivery.check_checkout(checkout, lines)  # still served, and every line may go there
     client = unpaid.client_hash(client_ip)
     unpaid.check_open_orders(email=checkout.email, phones=[checkout.phone, checkout.ship_phone], client=client,
                              user=user)
 
-    stocks = allocation.lock_stock([line.variant_id for line in lines])
-    decision = routing.route(*_routing_input(checkout, lines, stocks))
+    # The rows routing may take units from: a pickup's point's alone, else every point's.
+    stocks = allocation.lock_stock([line.variant_id for line in lines],
+                                   [pickup_point.pk] if pickup_point is not None else None)
+    decision = _route(checkout, lines, stocks, pickup_point)
 
     sums = totals(checkout, lines)
     card = payment_method == PaymentMethod.CARD
@@ -580,14 +650,16 @@ def _complete_locked(token, payment_method, idempotency_key, user, client_ip="")
         order_lines = list(order.lines.all())
     allocation.allocate(order=order, decision=decision, stocks=stocks, order_lines=order_lines, user=user)
     Checkout.objects.filter(pk=checkout.pk).update(order=order)
-    events.log(
-        order, "PLACED",
-        f"Đặt hàng {order.number}: {len(order_lines)} sản phẩm, tổng {format_vnd(order.total_vnd, 'vi')}. {decision.reason}",
-        f"Order {order.number} placed: {len(order_lines)} items, total {format_vnd(order.total_vnd, 'en')}. {decision.reason_en}",
-        user=user, actor=order.email or order.phone,
-    )
-    if transfer:
-        bank_transfers.order_placed(order)
-    elif not card:
-        notifications.order_confirmed(order)
+    with events.batch():  # "placed" and the messages' log lines in one write
+        events.log(
+            order, "PLACED",
+            f"Đặt hàng {order.number}: {len(order_lines)} sản phẩm, tổng {format_vnd(order.total_vnd, 'vi')}. {decision.reason}",
+            f"Order {order.number} placed: {len(order_lines)} items, total {format_vnd(order.total_vnd, 'en')}. "
+            f"{decision.reason_en}",
+            user=user, actor=order.email or order.phone,
+        )
+        if transfer:
+            bank_transfers.order_placed(order)
+        elif not card:
+            notifications.order_confirmed(order, lines=order_lines, point_ids=decision.point_ids, new=True)
     return order, True

@@ -10,6 +10,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Upper
 
 from catalog.models import ProductVariant
 from inventory.models import Stock
@@ -155,6 +157,14 @@ class Order(AddressFields):
             ),
             models.CheckConstraint(condition=Q(refunded_vnd__lte=models.F("paid_vnd")), name="order_refund_within_paid"),
         ]
+        # Each completion counts the open unpaid orders of its e-mail (case-insensitive) and phones
+        # (orders/unpaid.py), and the customer mails of the address (orders/notifications.py): looked
+        # up, not a scan of every order.
+        indexes = [
+            models.Index(Upper("email"), name="order_email_upper"),
+            models.Index(fields=["phone"], name="order_phone"),
+            models.Index(fields=["ship_phone"], name="order_ship_phone"),
+        ]
 
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
@@ -276,6 +286,11 @@ class OrderEvent(models.Model):
         verbose_name = "nhật ký đơn hàng"
         verbose_name_plural = "nhật ký đơn hàng"
         ordering = ["order_id", "created_at", "id"]
+        # The text messages a number got in 24 hours (orders/notifications.py, at each order placed).
+        indexes = [
+            models.Index(KeyTransform("sms_to", "data"), "created_at", condition=Q(kind="NOTE"),
+                         name="orderevent_sms_to"),
+        ]
 
 
 class StripeEvent(models.Model):

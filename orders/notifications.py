@@ -43,13 +43,14 @@ def _send(subject: str, body: str, recipients) -> None:
         enqueue(send_email, subject, body, recipients)
 
 
-def _tell_customer(order, key: str, subject: str, body: str, sms: str = "") -> None:
+def _tell_customer(order, key: str, subject: str, body: str, sms: str = "", *, new: bool = False) -> None:
     """Mail `order`'s own e-mail once per `key`, within the address's daily cap; logged on the order;
     and text `sms` to its phone (`_text_customer`). Callers hold the order's row lock (or just made it),
-    so a message is logged, and sent, once."""
+    so a message is logged, and sent, once. `new`: the order was made in this transaction, so it has
+    sent nothing yet (the once-per-key look-ups are skipped; the daily caps are still counted)."""
     if sms:
-        _text_customer(order, key, sms)
-    _mail_customer(order, key, subject, body)
+        _text_customer(order, key, sms, new=new)
+    _mail_customer(order, key, subject, body, new=new)
 
 
 def sms_phone(order) -> str:
@@ -57,12 +58,12 @@ def sms_phone(order) -> str:
     return order.phone or order.ship_phone or ""
 
 
-def _text_customer(order, key: str, text: str) -> None:
+def _text_customer(order, key: str, text: str, *, new: bool = False) -> None:
     """Text `order`'s phone once per `key`, within the number's daily cap, when settings.ORDER_SMS says so."""
     phone, policy = sms_phone(order), settings.ORDER_SMS
     if not phone or policy == "off" or (policy == "without_email" and order.email):
         return
-    if order.events.filter(kind=OrderEvent.Kind.NOTE, data__sms=key).exists():
+    if not new and order.events.filter(kind=OrderEvent.Kind.NOTE, data__sms=key).exists():
         return
     since = timezone.now() - datetime.timedelta(hours=24)
     sent = OrderEvent.objects.filter(kind=OrderEvent.Kind.NOTE, data__has_key="sms", created_at__gte=since,
@@ -81,9 +82,9 @@ def _text_customer(order, key: str, text: str) -> None:
     enqueue(send_sms, phone, text)
 
 
-def _mail_customer(order, key: str, subject: str, body: str) -> None:
+def _mail_customer(order, key: str, subject: str, body: str, *, new: bool = False) -> None:
     address = order.email
-    if not address or order.events.filter(kind=OrderEvent.Kind.EMAIL, data__mail=key).exists():
+    if not address or not new and order.events.filter(kind=OrderEvent.Kind.EMAIL, data__mail=key).exists():
         return
     cap = settings.ORDER_EMAILS_PER_ADDRESS_PER_DAY
     since = timezone.now() - datetime.timedelta(hours=24)
@@ -110,14 +111,20 @@ def staff_emails(point_ids) -> list[str]:
 
 
 def _status_url(order) -> str:
-    """The customer's status page in the order's language (`/don-hang/…` or `/en/orders/…`)."""
-    with translation.override(order.language or "vi"):
-        return settings.SITE_URL + reverse("storefront:order_status", kwargs={"token": order.token})
+    """The customer's status page in the order's language (`/don-hang/…` or `/en/orders/…`); worked out
+    once per order object (a mail and its text message name it several times)."""
+    key = (order.language or "vi", order.token, settings.SITE_URL)
+    cached = order.__dict__.get("_status_url")
+    if cached is None or cached[0] != key:
+        with translation.override(key[0]):
+            cached = (key, settings.SITE_URL + reverse("storefront:order_status", kwargs={"token": order.token}))
+        order.__dict__["_status_url"] = cached
+    return cached[1]
 
 
-def _lines_text(order, lang) -> str:
+def _lines_text(order, lang, lines=None) -> str:
     rows = []
-    for line in order.lines.all():
+    for line in order.lines.all() if lines is None else lines:
         name = (line.product_name_en or line.product_name) if lang == "en" else line.product_name
         pack = (line.variant_name_en or line.variant_name) if lang == "en" else line.variant_name
         rows.append(f"  {line.quantity} × {name} — {pack}: {format_vnd(line.total_vnd, lang)}")
@@ -141,14 +148,18 @@ def _point_ids(order) -> list[int]:
     return list(order.fulfillments.values_list("sales_point_id", flat=True))
 
 
-def order_confirmed(order) -> None:
-    """A cash order placed, or a card order paid: the customer and the staff are told."""
+def order_confirmed(order, *, lines=None, point_ids=None, new: bool = False) -> None:
+    """A cash order placed, or a card order paid: the customer and the staff are told.
+
+    Checkout, which has just made the order (`new`), passes its lines and serving points rather
+    than have them read back."""
     lang = order.language
+    lines = list(order.lines.all()) if lines is None else lines
     body = pick(
-        f"Cảm ơn bạn đã đặt hàng OCOP Điện Biên.\n\nĐơn {order.number}\n{_lines_text(order, lang)}\n"
+        f"Cảm ơn bạn đã đặt hàng OCOP Điện Biên.\n\nĐơn {order.number}\n{_lines_text(order, lang, lines)}\n"
         f"Phí giao hàng: {format_vnd(order.shipping_vnd, lang)}\nTổng cộng: {format_vnd(order.total_vnd, lang)}\n\n"
         f"Theo dõi đơn: {_status_url(order)}\n",
-        f"Thank you for your order from OCOP Điện Biên.\n\nOrder {order.number}\n{_lines_text(order, lang)}\n"
+        f"Thank you for your order from OCOP Điện Biên.\n\nOrder {order.number}\n{_lines_text(order, lang, lines)}\n"
         f"Delivery: {format_vnd(order.shipping_vnd, lang)}\nTotal: {format_vnd(order.total_vnd, lang)}\n\n"
         f"Follow your order: {_status_url(order)}\n",
         lang,
@@ -160,12 +171,12 @@ def order_confirmed(order) -> None:
                f"OCOP Dien Bien: order {order.number} confirmed, total {format_vnd(order.total_vnd, lang)}. "
                f"Follow it: {_status_url(order)}", lang)
     _tell_customer(order, "confirmed", pick(f"Đơn hàng {order.number} đã được xác nhận", f"Order {order.number} confirmed",
-                                            lang), body, sms)
+                                            lang), body, sms, new=new)
     _send(
         f"[OCOP] Đơn mới {order.number}",
-        f"Đơn {order.number} cần chuẩn bị tại điểm của bạn.\n{_lines_text(order, 'vi')}\n"
+        f"Đơn {order.number} cần chuẩn bị tại điểm của bạn.\n{_lines_text(order, 'vi', lines)}\n"
         f"Lý do chọn điểm: {order.routing_reason}\nMở bảng điều khiển: {settings.SITE_URL}/staff/\n",
-        staff_emails(_point_ids(order)),
+        staff_emails(_point_ids(order) if point_ids is None else point_ids),
     )
 
 

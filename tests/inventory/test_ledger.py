@@ -53,6 +53,28 @@ def test_the_ledger_refuses_impossible_stock_and_writes_nothing(variant, sales_p
     assert Stock.objects.values_list("quantity_on_hand", "quantity_allocated").get() == (0, 0)
 
 
+def test_several_changes_of_one_row_run_on_each_other_in_few_statements(variant, sales_point,
+                                                                        django_assert_num_queries):
+    ledger.receive(variant_id=variant.pk, sales_point_id=sales_point.pk, quantity=10)
+    with transaction.atomic():
+        stock = ledger.lock([variant.pk])[(sales_point.pk, variant.pk)]
+        # The movements in one INSERT, the row in one UPDATE by their sum; no savepoint.
+        with django_assert_num_queries(2):
+            ledger.apply([ledger.Change(stock, Kind.ALLOCATE, allocated=4), ledger.Change(stock, Kind.SALE, on_hand=-3,
+                                                                                         allocated=-3)], reason="x")
+        assert (stock.quantity_on_hand, stock.quantity_allocated) == (7, 1)
+        # The second change would leave less on hand than allocated: refused before anything is written.
+        with pytest.raises(ShopError):
+            ledger.apply([ledger.Change(stock, Kind.ALLOCATE, allocated=6),
+                          ledger.Change(stock, Kind.ALLOCATE, allocated=1)], reason="y")
+        assert (stock.quantity_on_hand, stock.quantity_allocated) == (7, 1)
+    stock = Stock.objects.get(variant=variant, sales_point=sales_point)
+    assert (stock.quantity_on_hand, stock.quantity_allocated) == (7, 1) == sums(stock)
+    assert [(m.on_hand_after, m.allocated_after) for m in StockMovement.objects.filter(stock=stock).order_by("id")] == [
+        (10, 0), (10, 4), (7, 1)]
+    assert audit.audit().clean
+
+
 def test_the_database_refuses_a_stock_row_its_ledger_does_not_add_up_to(variant, sales_point):
     with pytest.raises(IntegrityError), transaction.atomic():
         Stock.objects.create(variant=variant, sales_point=sales_point, quantity_on_hand=5)

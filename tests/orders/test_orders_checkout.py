@@ -283,3 +283,44 @@ def test_fulfilment_numbers_follow_the_order_number(gql, points, oh):
     gql(COMPLETE, {"token": token, "method": "PAY_AT_PICKUP"})
     order = Order.objects.get()
     assert order.number.startswith("DB") and Fulfillment.objects.get().number == f"{order.number}-1"
+
+
+# -- what the flow costs (the `make bench` checkout: bench/wrk/shop.lua, bench/checkout_cold.py) ------------------
+
+BENCH_CREATE = """mutation($input: CheckoutCreateInput!) { checkoutCreate(input: $input) {
+  checkout { token } errors { field code message } } }"""
+BENCH_DELIVERY = """mutation($token: UUID!, $point: ID) { checkoutDeliveryMethodUpdate(token: $token, pickupPointId: $point) {
+  checkout { deliveryMethod } errors { field code message } } }"""
+BENCH_COMPLETE = """mutation($token: UUID!) { checkoutComplete(token: $token, paymentMethod: PAY_AT_PICKUP) {
+  order { number } errors { field code message } } }"""
+
+
+def test_the_pickup_flow_reads_and_locks_little(gql, points, oh, django_capture_on_commit_callbacks):
+    """Create (one line) -> pickup -> complete: each step's queries, and the rows completion locks (the
+    checkout and the variant's stock rows, once each)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    variant = oh.variant_only_at(["muong-ang"])
+    postgres = connection.vendor == "postgresql"
+    seen = {}
+    with CaptureQueriesContext(connection) as seen["create"]:
+        made = gql(BENCH_CREATE, {"input": {"lines": [{"variantId": vid(variant), "quantity": 1}],
+                                            "email": "dem@example.com", "phone": "0912 345 678"}})
+    token = made["data"]["checkoutCreate"]["checkout"]["token"]
+    with CaptureQueriesContext(connection) as seen["delivery"]:
+        chosen = gql(BENCH_DELIVERY, {"token": token, "point": pid(points["muong-ang"])})
+    assert chosen["data"]["checkoutDeliveryMethodUpdate"] == {"checkout": {"deliveryMethod": "PICKUP"}, "errors": []}
+    with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as seen["complete"]:
+        done = gql(BENCH_COMPLETE, {"token": token})["data"]["checkoutComplete"]
+    assert done["errors"] == [] and done["order"]["number"]
+    counts = {step: len(captured.captured_queries) for step, captured in seen.items()}
+    # Before issue 18: 8, 5 and 39 on PostgreSQL (BEGIN and COMMIT included, as captured).
+    assert counts["create"] <= 6 and counts["delivery"] <= 5 and counts["complete"] <= (20 if postgres else 19), counts
+    order = Order.objects.get(number=done["order"]["number"])
+    assert [e.kind for e in order.events.order_by("id")] == ["PLACED", "NOTE", "EMAIL"]  # placed, texted, mailed
+    if postgres:
+        locks = [q["sql"] for q in seen["complete"].captured_queries if "FOR UPDATE" in q["sql"].upper()]
+        assert len(locks) == 2, locks  # the checkout, then the stock rows of its variants
+        assert "orders_checkout" in locks[0] and "catalog_stock" in locks[1]
+        assert "sales_point_id" in locks[1]  # a pickup locks its own point's rows, not every point's
