@@ -16,11 +16,10 @@ class SellableStockByVariant(BatchLoader):
     many = True
 
     def batch_load(self, keys):
-        rows = list(availability.sellable_stock().filter(variant_id__in=keys).order_by().values_list(
-            "variant_id", "sales_point_id", "quantity_on_hand", "quantity_allocated"))  # sorted below, by point
-        points = SalesPoint.objects.select_related("district").in_bulk({point_id for _, point_id, _, _ in rows})
+        rows = availability.sellable_rows(keys)
+        points = SalesPoint.objects.select_related("district").in_bulk({point_id for _, point_id, _ in rows})
         rows.sort(key=lambda r: (points[r[1]].priority, points[r[1]].code))
         found: dict[int, list] = {}
-        for variant_id, point_id, on_hand, allocated in rows:
-            found.setdefault(variant_id, []).append((points[point_id], on_hand - allocated))
+        for variant_id, point_id, units in rows:
+            found.setdefault(variant_id, []).append((points[point_id], units))
         return found

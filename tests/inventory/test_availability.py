@@ -117,3 +117,45 @@ def test_a_point_is_open_when_active_and_within_its_dates(sales_point):
         sales_point.starts_on, sales_point.ends_on, sales_point.is_active = starts, ends, active
         sales_point.save()
         assert availability.open_points(today).filter(pk=sales_point.pk).exists() is is_open
+
+
+def test_the_hand_written_sellable_rows_are_the_orm_rule_in_every_case(make_product, sales_point):
+    """availability.sellable_rows (one SQL statement, for the API's stock field) against sellable_stock
+    (the ORM's version of the rule) over each way a row stops being sellable, and some that stay."""
+    from django.utils import timezone
+
+    from catalog.models import ProductVariant
+    from inventory import ledger
+    from inventory.models import SaleHold, StockMovement
+    from shop.models import SalesPoint
+
+    today = availability.today()
+    day = datetime.timedelta(days=1)
+    fair = SalesPoint.objects.create(code="hoi-cho", name="Hội chợ", kind="FAIR", district=sales_point.district,
+                                     address="Sân vận động", latitude=21.4, longitude=103.0,
+                                     starts_on=today - day, ends_on=today + day)
+    closed = SalesPoint.objects.create(code="dong-cua", name="Đã đóng", kind="DISTRICT", district=sales_point.district,
+                                       address="x", latitude=21.4, longitude=103.0, is_active=False)
+    products = [make_product(f"Sản phẩm {i}", stock={sales_point: i + 1, fair: 2, closed: 3}) for i in range(6)]
+    variants = [p.variants.get() for p in products]
+    ProductVariant.objects.filter(pk=variants[1].pk).update(is_published=False)
+    Product.objects.filter(pk=products[2].pk).update(is_published=False)
+    holds.place_hold(variant_id=variants[3].pk, source="recall:9", reason="Thu hồi")
+    released = holds.place_hold(variant_id=variants[4].pk, source="recall:10", reason="Thu hồi")
+    SaleHold.objects.filter(pk=released.pk).update(released_at=timezone.now())
+    with transaction.atomic():  # every unit of variant 5 at the point allocated: none left to sell there
+        stock = ledger.lock([variants[5].pk], [sales_point.pk])[(sales_point.pk, variants[5].pk)]
+        ledger.apply([ledger.Change(stock, StockMovement.Kind.ALLOCATE, allocated=stock.quantity_on_hand)],
+                     reason="Đơn thử")
+
+    ids = [v.pk for v in variants]
+    for when in (today, today + 2 * day, today - 2 * day):
+        orm = sorted(availability.sellable_stock(when).filter(variant_id__in=ids).values_list(
+            "variant_id", "sales_point_id", "quantity_on_hand", "quantity_allocated"))
+        expected = [(v, p, on_hand - allocated) for v, p, on_hand, allocated in orm]
+        assert sorted(availability.sellable_rows(ids, when)) == expected
+    rows = availability.sellable_rows(ids, today)
+    assert {v for v, _, _ in rows} >= {variants[0].pk, variants[4].pk}  # not everything was filtered out
+    assert not {variants[1].pk, variants[2].pk, variants[3].pk} & {v for v, _, _ in rows}
+    assert {p for _, p, _ in rows} == {sales_point.pk, fair.pk}
+    assert availability.sellable_rows([]) == []
