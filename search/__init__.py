@@ -14,6 +14,7 @@ it once, and leaves Elasticsearch alone for SEARCH_ES_RETRY_AFTER seconds.
 
 Keeping the index in sync is search/sync.py.
 """
+import contextlib
 import logging
 import threading
 import time
@@ -110,6 +111,13 @@ def _request(query, filters, sort, descending, offset, limit, facets, day) -> Se
     )
 
 
+def _guarded():
+    """A savepoint when the caller is in a transaction, so a failed statement of the index does not
+    poison it; nothing in autocommit, where a failed statement poisons nothing (and BEGIN and COMMIT
+    were two round trips of each search's seven)."""
+    return transaction.atomic() if transaction.get_connection().in_atomic_block else contextlib.nullcontext()
+
+
 def search(query: str = "", *, filters: SearchFilters | None = None, sort: str = "RELEVANCE", descending=False,
            offset: int = 0, limit: int = 20, facets: bool = True, day=None) -> SearchResult:
     """Search the catalogue. Never raises for what a visitor typed; if no
@@ -129,7 +137,7 @@ def search(query: str = "", *, filters: SearchFilters | None = None, sort: str =
         sync.catch_up()
     started = time.perf_counter()
     try:
-        with transaction.atomic():  # a failed statement must not poison the caller's transaction
+        with _guarded():
             result = embedded().search(request)
     except DatabaseError:
         log.exception("The embedded search index failed; answering with no results.")
@@ -156,7 +164,7 @@ def suggest(prefix: str, limit: int = 8) -> list[Suggestion]:
     else:
         sync.catch_up()
     try:
-        with transaction.atomic():
+        with _guarded():
             return embedded().suggest(prefix, limit)
     except DatabaseError:
         log.exception("The embedded search index failed; no suggestions.")
