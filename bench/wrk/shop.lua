@@ -1,6 +1,8 @@
 -- The requests of bench/run.py, for wrk. Arguments after "--": a mode and its data.
 --   get PATH...               GET one of the paths, at random
 --   graphql FILE              POST one of the GraphQL documents in FILE (one JSON body a line), at random
+--   graphql-cold FILE         the same, with each body's __NONCE__ replaced by a number no request repeats: an
+--                             unused variable that makes every request miss the server's answer cache
 --   checkout VARIANT POINT    checkoutCreate -> pickup at POINT -> checkoutComplete (PAY_AT_PICKUP), again
 --                             and again; needs one connection per thread (wrk -t N -c N)
 -- Each request comes from a random client address (X-Forwarded-For, which the
@@ -18,20 +20,21 @@ end
 -- Per-thread state (globals, so that done() can read them with thread:get).
 app_errors, flows = 0, 0
 local mode, items, step, token, variant, point = nil, {}, 1, nil, nil, nil
+local sent = 0
 
 function init(args)
   math.randomseed(os.time() + 7919 * id)
   mode = args[1]
   if mode == "get" then
     for i = 2, #args do items[#items + 1] = args[i] end
-  elseif mode == "graphql" then
+  elseif mode == "graphql" or mode == "graphql-cold" then
     for line in io.lines(args[2]) do
       if #line > 0 then items[#items + 1] = line end
     end
   elseif mode == "checkout" then
     variant, point = args[2], args[3]
   else
-    error("mode must be get, graphql or checkout, not " .. tostring(mode))
+    error("mode must be get, graphql, graphql-cold or checkout, not " .. tostring(mode))
   end
 end
 
@@ -58,6 +61,10 @@ function request()
     return wrk.format("GET", items[math.random(#items)], headers(false))
   elseif mode == "graphql" then
     return wrk.format("POST", "/graphql/", headers(true), items[math.random(#items)])
+  elseif mode == "graphql-cold" then
+    sent = sent + 1
+    local nonce = string.format("%d-%d-%d", id, sent, math.random(0, 999999999))
+    return wrk.format("POST", "/graphql/", headers(true), (string.gsub(items[math.random(#items)], "__NONCE__", nonce)))
   elseif step == 1 then
     -- A new customer each flow: one customer's open unpaid orders are limited (orders/unpaid.py).
     return wrk.format("POST", "/graphql/", headers(true),
