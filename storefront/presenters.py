@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from catalog import certification
 from shop.addresses import province_label
@@ -155,6 +157,26 @@ class Picture:
             url, r = fitting[0]
             return cls(url, srcset, r["width"], r["height"], loc(image, "alt"))
         return cls(image.image.url, "", image.width, image.height, loc(image, "alt"))
+
+
+# -- the product page's stock list ---------------------------------------------
+
+def point_url(point) -> str:
+    return reverse("storefront:sales_point", args=[point.code])
+
+
+def stock_at_point(lines) -> SafeString:
+    """"Hũ 250 g: còn 5 · Hũ 500 g: hết" for one point's [(variant, units)], as the template's
+    {% blocktranslate count %} wrote it (names escaped, the catalogue's translation not), built
+    here once instead of three template tags per variant."""
+    parts = []
+    for variant, qty in lines:
+        if qty:
+            text = translation.ngettext("còn %(n)s", "còn %(n)s", qty) % {"n": conditional_escape(formats.localize(qty))}
+        else:
+            text = conditional_escape(translation.gettext("hết"))
+        parts.append(f"{conditional_escape(loc(variant, 'name'))}: {text}")
+    return mark_safe(" · ".join(parts))
 
 
 # -- product cards -------------------------------------------------------------

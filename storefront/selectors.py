@@ -17,6 +17,7 @@ import datetime
 import math
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
@@ -28,6 +29,7 @@ from catalog.models import Certification, Producer, Product, ProductGroup, Produ
 from inventory import availability
 from inventory.models import SaleHold
 from orders import shipping
+from orders.models import ShippingRate, ShippingZone
 from search import catalogue as catalogue_filters
 from search.bands import band_key, band_label, bands_by_key, price_bands
 from shop import generation
@@ -467,19 +469,53 @@ class PointStock:
     def has_any(self) -> bool:
         return any(q > 0 for _, q in self.lines)
 
+    @cached_property
+    def url(self) -> str:
+        return presenters.point_url(self.point)
+
+    @cached_property
+    def summary(self) -> str:
+        """What is left of each variant here: presenters.stock_at_point."""
+        return presenters.stock_at_point(self.lines)
+
 
 @dataclass
 class ProductPage:
-    product: Product
+    facts: _Facts
+    day: datetime.date
     variants: list[VariantLine]
-    certificate: Certification | None
-    certificates: list
-    pictures: list
     availability: list[PointStock]
-    delivery: str = ""  # "Giao toàn quốc 2–6 ngày, từ 30.000 ₫", or where it may go; "" when nowhere
-    lapsed: str = ""  # why no stars: "Chứng nhận OCOP hết hạn ngày …" (presenters.lapsed_notice)
+    # Everything the page shows that is not the visitor's own (language, address, cart, CSRF
+    # token): the kept facts' key and the stock and holds just read; None when facts are not kept.
+    key: tuple | None = None
 
     @property
+    def product(self) -> Product:
+        return self.facts.product
+
+    @property
+    def certificates(self) -> list:
+        return self.facts.certificates
+
+    @cached_property
+    def certificate(self) -> Certification | None:
+        return certification.displayable(self.facts.certificates, self.day)
+
+    @cached_property
+    def pictures(self) -> list:
+        return [presenters.Picture.of(i, 640) for i in self.facts.images]
+
+    @cached_property
+    def delivery(self) -> str:
+        """"Giao toàn quốc 2–6 ngày, từ 30.000 ₫", or where it may go; "" when nowhere."""
+        return self.facts.delivery.text() if self.facts.delivery else ""
+
+    @cached_property
+    def lapsed(self) -> str:
+        """Why no stars: "Chứng nhận OCOP hết hạn ngày …" (presenters.lapsed_notice)."""
+        return presenters.lapsed_notice(*certification.standing(self.facts.certificates, self.day))
+
+    @cached_property
     def chosen(self) -> VariantLine | None:
         """The variant the form selects first: the first one in stock, else the first."""
         return next((line for line in self.variants if line.available and not line.hold),
@@ -509,73 +545,127 @@ _facts_held: dict[tuple, tuple[float, _Facts]] = {}
 
 def product_page(slug: str, day: datetime.date | None = None) -> ProductPage:
     """Any published product (an expired certificate hides the stars, not the product).
-    Stock and sale holds are read afresh; the rest comes from `_facts`."""
+    Stock and sale holds are read afresh (one query, at the facts' open points for their
+    published variants); the rest comes from `_facts`."""
     day = day or certification.today()
-    facts = _facts(slug, day)
+    facts, facts_key = _facts(slug, day)
     variants, points = facts.variants, facts.points
-    stock = availability.sellable_quantities([v.pk for v in variants], day)
+    stock, held = availability.sellable_and_held([v.pk for v in variants], [p.pk for p in points])
     per_point = [PointStock(p, [(v, stock.get((v.pk, p.pk), 0)) for v in variants]) for p in points]
-    held = availability.held_variants([v.pk for v in variants])
     lines = [
         VariantLine(v, sum(stock.get((v.pk, p.pk), 0) for p in points), v.price_vnd, held.get(v.pk))
         for v in variants
     ]
-    return ProductPage(
-        product=facts.product,
-        variants=lines,
-        certificate=certification.displayable(facts.certificates, day),
-        certificates=facts.certificates,
-        pictures=[presenters.Picture.of(i, 640) for i in facts.images],
-        availability=[a for a in per_point if a.has_any],
-        delivery=facts.delivery.text() if facts.delivery else "",
-        lapsed=presenters.lapsed_notice(*certification.standing(facts.certificates, day)),
-    )
+    key = None
+    if facts_key is not None:
+        holds = tuple((h.variant_id, h.pk, h.reason, h.reason_en) for h in held.values())
+        key = (facts_key, tuple(sorted(stock.items())), holds)
+    return ProductPage(facts=facts, day=day, variants=lines, availability=[a for a in per_point if a.has_any], key=key)
 
 
-def _facts(slug: str, day: datetime.date) -> _Facts:
+def _facts(slug: str, day: datetime.date) -> tuple[_Facts, tuple | None]:
     """The product, its places, variants, certificates, pictures and the open points: kept
     by the process for STOREFRONT_PRODUCT_CACHE_SECONDS under the catalogue's generation
     (shop/generation.py), so a saved change shows at once here and within that time in
-    the other processes. Seven of the page's nine queries."""
+    the other processes. Seven of the page's eight queries: the product with its variants, the
+    communes, the districts, certificates, pictures, open points, shipping zones with their
+    rates (a product with no published variant: one more). With them, a key that names this
+    load of them (None when facts are not kept)."""
     seconds = settings.STOREFRONT_PRODUCT_CACHE_SECONDS
     key = (slug, day, generation.current()) if seconds else None
     held = _facts_held.get(key) if key else None
     if held is not None and held[0] > time.monotonic():
-        return held[1]
-    product = Product.objects.published().select_related("producer", "group").filter(slug=slug).first()
-    if product is None:
-        raise Http404("no such product")
+        return held[1], (*key, held[0])
+    product, variants = _product_and_variants(slug)
     _attach_places(product)
     facts = _Facts(
         product=product,
-        variants=list(product.variants.filter(is_published=True).order_by("position", "price_vnd", "pk")),
+        variants=variants,
         certificates=list(product.certifications.all()),
         images=list(product.images.all()),
         points=list(availability.open_points(day).select_related("district").order_by("priority", "code")),
         delivery=None,
     )
-    facts.delivery = shipping.estimate(facts.variants[0]) if facts.variants else None
+    facts.delivery = shipping.estimate(facts.variants[0], _shipping_zones()) if facts.variants else None
     if key:
         if len(_facts_held) >= FACTS_MAX:
             _facts_held.clear()
-        _facts_held[key] = (time.monotonic() + seconds, facts)
-    return facts
+        deadline = time.monotonic() + seconds
+        _facts_held[key] = (deadline, facts)
+        # The deadline tells this load from the next one of the same generation, which another
+        # process's save (not seen here) may have changed: what is kept by this key goes with it.
+        return facts, (*key, deadline)
+    return facts, None
+
+
+def _product_and_variants(slug: str) -> tuple[Product, list[ProductVariant]]:
+    """The published product with its producer and group, and its published variants in the
+    form's order: one query, a row per variant with the product joined; a second one for a
+    product with no published variant. Catalogue tables only: with a read replica (shop/db/
+    router.py) they are read from it, the shop's places from the primary (_attach_places)."""
+    related = ("producer", "group")
+    variants = list(
+        ProductVariant.objects.filter(is_published=True, product__slug=slug, product__is_published=True)  # published()
+        .select_related(*(f"product__{name}" for name in related)).order_by("position", "price_vnd", "pk")
+    )
+    if variants:
+        product = variants[0].product
+        for variant in variants[1:]:
+            variant.product = product  # one product for all, as product.variants.all() leaves them
+        return product, variants
+    product = next(iter(Product.objects.published().select_related(*related).filter(slug=slug).order_by()[:1]), None)
+    if product is None:
+        raise Http404("no such product")
+    return product, []
 
 
 def _attach_places(product: Product) -> None:
     """The product's and its producer's communes (with successors) and districts, in two
-    small queries: as one nine-table join PostgreSQL spent 2-7 ms planning a query that runs
-    in a fraction of a millisecond, most of a product page's database time."""
+    small queries (one when neither names a commune): as one nine-table join PostgreSQL spent
+    2-7 ms planning a query that runs in a fraction of a millisecond, most of a product
+    page's database time."""
     producer = product.producer
     owners = [product, producer] if producer is not None else [product]
     wanted = {getattr(o, f"{f}_id") for o in owners for f in ("commune", "former_commune") if hasattr(o, f"{f}_id")}
-    communes = {c.pk: c for c in Commune.objects.select_related("successor").filter(pk__in=wanted - {None})}
-    districts = {d.pk: d for d in District.objects.filter(pk__in={o.district_id for o in owners} - {None})}
+    wanted.discard(None)
+    communes = {c.pk: c for c in Commune.objects.select_related("successor").filter(pk__in=wanted).order_by()} \
+        if wanted else {}
+    districts = {o.district_id for o in owners} - {None}
+    districts = {d.pk: d for d in District.objects.filter(pk__in=districts).order_by()} if districts else {}
     for owner in owners:
         owner.district = districts.get(owner.district_id)
         for name in ("commune", "former_commune"):
             if hasattr(owner, f"{name}_id"):
                 setattr(owner, name, communes.get(getattr(owner, f"{name}_id")))
+
+
+def _shipping_zones() -> list[ShippingZone]:
+    """orders.shipping's zones, in its order, each with its rates: one query (the zones LEFT JOIN
+    their rates) where `prefetch_related("rates")` takes two."""
+    zone_fields = [f.attname for f in ShippingZone._meta.concrete_fields]
+    rate_fields = [f.attname for f in ShippingRate._meta.concrete_fields]
+    rows = (
+        ShippingZone.objects.order_by("position", "code", "rates__up_to_grams", "rates__pk")
+        .values_list(*zone_fields, *(f"rates__{f}" for f in rate_fields))
+    )
+    db, width = ShippingZone.objects.db, len(zone_fields)
+    zones: dict[int, ShippingZone] = {}
+    rates: dict[int, list[ShippingRate]] = {}
+    for row in rows:
+        zone = zones.get(row[0])
+        if zone is None:
+            zone = zones[row[0]] = ShippingZone.from_db(db, zone_fields, row[:width])
+            rates[zone.pk] = []
+        if row[width] is not None:
+            rate = ShippingRate.from_db(db, rate_fields, row[width:])
+            rate.zone = zone
+            rates[zone.pk].append(rate)
+    for zone in zones.values():
+        # As prefetch_related leaves them: zone.rates.all() answers from these, with no query.
+        kept = zone.rates.all()
+        kept._result_cache, kept._prefetch_done = rates[zone.pk], True
+        zone._prefetched_objects_cache = {"rates": kept}
+    return list(zones.values())
 
 
 # -- producers and sales points ----------------------------------------------------------

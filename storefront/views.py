@@ -3,18 +3,26 @@
 Each view reads the request, asks a selector for the page's data and
 renders a template; no rule of the shop is decided here.
 """
+import secrets
+
 from django.conf import settings
-from django.http import JsonResponse
+from django.contrib.messages import get_messages
+from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_safe
 
-from storefront import presenters, selectors
+from storefront import cart, presenters, selectors
 
 
 def _render(request, template, context=None, status=200):
-    response = render(request, template, context or {}, status=status)
+    return _remember_language(request, render(request, template, context or {}, status=status))
+
+
+def _remember_language(request, response):
     # Remember the language of the last page seen, for the pages outside the
     # language prefix (trace pages, order status) and the next visit.
     language = translation.get_language()
@@ -70,12 +78,39 @@ def suggest(request):
     return response
 
 
+# Rendered product pages, by everything they show (`_page_key`): the template costs several
+# times the page's one query, and a product's page looks the same until its stock, a hold or
+# its facts change. The visitor's CSRF token is put in on every response.
+PAGES_MAX = 500
+_pages: dict[tuple, str] = {}
+_CSRF_MARK = f"csrf-{secrets.token_hex(16)}"  # unguessable: no product text can contain it
+
+
+def _page_key(request, page) -> tuple | None:
+    """None when the page must be rendered afresh: facts not kept, or flash messages waiting
+    (rendering them marks them read)."""
+    if page.key is None or len(get_messages(request)):
+        return None
+    return (page.key, translation.get_language(), request.get_full_path(), cart.count(request))
+
+
 @require_safe
 def product(request, slug):
     page = selectors.product_page(slug)
-    return _render(request, "storefront/product.html", {
-        "page": page, "product": page.product, "jsonld": presenters.product_jsonld(page),
-    })
+    key = _page_key(request, page)
+    html = _pages.get(key) if key is not None else None
+    if html is None:
+        html = render_to_string("storefront/product.html", {
+            "page": page, "product": page.product, "jsonld": presenters.product_jsonld(page),
+            "csrf_token": _CSRF_MARK,
+        }, request)
+        if key is not None:
+            if len(_pages) >= PAGES_MAX:
+                _pages.clear()
+            _pages[key] = html
+    if _CSRF_MARK in html:  # a product with nothing to sell has no form, and sets no CSRF cookie
+        html = html.replace(_CSRF_MARK, get_token(request))
+    return _remember_language(request, HttpResponse(html))
 
 
 @require_safe

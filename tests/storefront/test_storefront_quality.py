@@ -15,13 +15,17 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.db import connection
 from django.template import engines
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from PIL import Image
 
 from catalog.media import add_product_image
-from catalog.models import ProductVariant
+from catalog.models import Producer, ProductVariant
 from inventory import ledger
+from inventory.models import SaleHold
+from shop.models import Commune, SalesPoint
+from storefront import selectors
 
 LOCALE = Path(settings.BASE_DIR) / "storefront" / "locale"
 
@@ -75,13 +79,91 @@ def test_product_page_query_count_does_not_grow_with_variants_or_points(client, 
     assert queries(client, path) == before
 
 
+def _tables(sql: str) -> set[str]:
+    return set(re.findall(r'(?:FROM|JOIN) "?(\w+)"?', sql))
+
+
+def test_a_product_page_read_afresh_costs_eight_queries_with_every_place_and_point(
+        client, make_product, sales_point, settings):
+    """The cold path (no kept facts, no kept page): the variants with their product, producer
+    and group; the communes; the districts; certificates; pictures; the open points; the
+    shipping zones with their rates; stock and holds. The same with more variants, points and
+    holds. No catalogue query joins the shop's tables (a read replica serves only the former)."""
+    settings.STOREFRONT_PRODUCT_CACHE_SECONDS = 0
+    new = Commune.objects.create(slug="xa-moi-thu", name="Mường Ảng", era=Commune.Era.Y2025)
+    old = Commune.objects.create(slug="xa-cu-thu", name="Ẳng Tở", era=Commune.Era.Y2022, successor=new,
+                                 district=sales_point.district)
+    product = make_product("Mật ong thử", stock={sales_point: 3}, commune=old)
+    Producer.objects.filter(pk=product.producer_id).update(commune=new, former_commune=old)
+    path = f"/san-pham/{product.slug}/"
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(path).content.decode()
+    assert "Ẳng Tở" in html and "còn 3" in html and "Giao" in html  # the commune, the stock, the delivery
+    assert len(captured) == 8, [q["sql"][:120] for q in captured]
+    tables = [_tables(q["sql"]) for q in captured]
+    assert {"catalog_productvariant", "catalog_product", "catalog_producer", "catalog_productgroup"} == tables[0]
+    assert not any(any(n.startswith("catalog_") for n in t) and any(n.startswith("shop_") for n in t) for t in tables)
+    assert any({"orders_shippingzone", "orders_shippingrate"} <= t for t in tables)  # zones and rates: one query
+
+    other = SalesPoint.objects.create(code="tuan-giao-thu", name="Điểm bán Tuần Giáo", kind="DISTRICT",
+                                      district=sales_point.district, address="Tuần Giáo", latitude=21.6, longitude=103.4)
+    for i in range(3):
+        variant = ProductVariant.objects.create(product=product, sku=f"MORE-{i}", name=f"Hũ {i}", price_vnd=50_000 + i)
+        ledger.stock_up(variant, other, i + 1)
+    SaleHold.objects.create(variant=variant, source="recall:9", reason="Lô bị thu hồi", reason_en="Lot recalled")
+    assert queries(client, path) == 8
+
+    ProductVariant.objects.filter(product=product).update(is_published=False)  # nothing to sell: no form, no zones
+    html = client.get(path).content.decode()
+    assert "Mật ong thử" in html and 'name="variant"' not in html
+    assert queries(client, path) <= 8
+    assert client.get("/san-pham/khong-co/").status_code == 404
+
+
+def test_the_shipping_zones_read_in_one_query_are_those_orders_shipping_reads(make_product):
+    from orders import shipping
+    from orders.models import ShippingZone
+
+    ShippingZone.objects.create(code="zz-no-rates", name="Vùng thử", name_en="Test zone", kind="REGION",
+                                province_codes=["99"], district_codes=[], days_min=3, days_max=9, position=99)
+    with CaptureQueriesContext(connection) as captured:
+        zones = selectors._shipping_zones()
+    assert len(captured) == 1
+    expected = shipping._zones()
+    assert [z.pk for z in zones] == [z.pk for z in expected] and len(zones) > 2
+    for mine, theirs in zip(zones, expected, strict=True):
+        assert [(f.attname, getattr(mine, f.attname)) for f in ShippingZone._meta.concrete_fields] == \
+            [(f.attname, getattr(theirs, f.attname)) for f in ShippingZone._meta.concrete_fields]
+        with CaptureQueriesContext(connection) as captured:
+            rates = [(r.pk, r.up_to_grams, r.fee_vnd, r.zone is mine) for r in mine.rates.all()]
+        assert len(captured) == 0
+        assert rates == [(r.pk, r.up_to_grams, r.fee_vnd, True) for r in sorted(theirs.rates.all(), key=lambda r: r.up_to_grams)]
+    assert zones[-1].code == "zz-no-rates" and list(zones[-1].rates.all()) == []
+    for transit in (None, 0, 2, 5):
+        variant = make_product("Rau thử", max_transit_days=transit).variants.get()
+        assert shipping.estimate(variant, zones) == shipping.estimate(variant)
+
+
+def test_the_stock_list_names_each_variant_escaped_with_what_is_left_in_both_languages(
+        client, make_product, sales_point):
+    product = make_product("Chè thử", stock={sales_point: 4})
+    ProductVariant.objects.filter(product=product).update(name="Gói <b>", name_en="Pack & <i>")
+    extra = ProductVariant.objects.create(product=product, sku="EXTRA-0", name="Hũ", name_en="Jar", price_vnd=1)
+    ledger.stock_up(extra, sales_point, 0)
+    vi = client.get(f"/san-pham/{product.slug}/").content.decode()
+    assert '<a href="/diem-ban/muong-ang/"><b>Điểm bán Mường Ảng</b></a>' in vi
+    assert "<span>Hũ: hết · Gói &lt;b&gt;: còn 4</span>" in vi  # in the form's order: the cheaper first
+    en = client.get(f"/en/products/{product.slug}/").content.decode()
+    assert "<span>Jar: sold out · Pack &amp; &lt;i&gt;: 4 left</span>" in en
+
+
 def test_a_product_pages_facts_are_kept_but_its_stock_is_read_afresh_and_a_save_shows_at_once(
         client, make_product, sales_point, settings):
     settings.STOREFRONT_PRODUCT_CACHE_SECONDS = 60
     product = make_product("Mật ong thử", stock={sales_point: 3}, price=120_000)
     path = f"/san-pham/{product.slug}/"
     assert queries(client, path) > 2
-    assert queries(client, path) == 2  # its stock and sale holds; not the product, places, variants, pictures…
+    assert queries(client, path) == 1  # its stock and sale holds, in one; not the product, places, variants, pictures…
 
     variant = product.variants.get()
     ledger.receive(variant_id=variant.pk, sales_point_id=sales_point.pk, quantity=40)  # saves no catalogue row
@@ -90,6 +172,67 @@ def test_a_product_pages_facts_are_kept_but_its_stock_is_read_afresh_and_a_save_
     variant.price_vnd = 99_000
     variant.save()  # a saved catalogue row: the next page is built afresh
     assert "99.000" in client.get(path).content.decode()
+
+
+def test_a_kept_product_page_shows_every_stock_change_and_hold_and_its_own_csrf_token(
+        client, make_product, sales_point, settings):
+    """The rendered page is kept by what it shows: stock changed without a catalogue save (a ledger
+    F() update) or a hold placed by another process (no signal here) shows on the next view."""
+    settings.STOREFRONT_PRODUCT_CACHE_SECONDS = 60
+    product = make_product("Mật ong giữ", stock={sales_point: 3}, price=120_000)
+    variant = product.variants.get()
+    path = f"/san-pham/{product.slug}/"
+    first, second = client.get(path).content.decode(), client.get(path).content.decode()
+    assert "còn 3" in first and "còn 3" in second and 'id="add-to-cart">' in second
+
+    ledger.receive(variant_id=variant.pk, sales_point_id=sales_point.pk, quantity=4)
+    assert "còn 7" in client.get(path).content.decode()
+
+    SaleHold.objects.bulk_create([SaleHold(variant=variant, source="recall:1", reason="Lô bị thu hồi",
+                                           reason_en="Lot recalled")])  # bulk: no signal, no new generation
+    with CaptureQueriesContext(connection) as captured:
+        held = client.get(path).content.decode()
+    assert len(captured) == 1
+    assert "Tạm dừng bán: Lô bị thu hồi" in held and 'id="add-to-cart" disabled' in held and "còn 7" not in held
+    assert "Lot recalled" in client.get(f"/en/products/{product.slug}/").content.decode()
+
+    SaleHold.objects.update(released_at=timezone.now())
+    assert "còn 7" in client.get(path).content.decode()
+
+    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get(path).content.decode()).group(1)
+              for _ in range(2)]
+    assert tokens[0] != tokens[1] and all(len(t) == 64 for t in tokens)  # masked afresh on each response
+    strict = Client(enforce_csrf_checks=True)
+    html = strict.get(path).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    response = strict.post("/gio-hang/them/", {"variant": variant.pk, "quantity": 1, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert 'id="cart-count">1<' in strict.get(path).content.decode()  # a kept page is never another cart's
+
+
+def test_a_kept_product_page_goes_with_its_facts_when_another_process_saved(
+        client, make_product, sales_point, settings):
+    settings.STOREFRONT_PRODUCT_CACHE_SECONDS = 60
+    product = make_product("Mật ong giá", stock={sales_point: 3}, price=120_000)
+    path = f"/san-pham/{product.slug}/"
+    assert "120.000" in client.get(path).content.decode()
+    ProductVariant.objects.filter(product=product).update(price_vnd=99_000)  # as seen from here: no signal
+    assert "120.000" in client.get(path).content.decode()  # the facts are kept their seconds
+    for key, (_deadline, facts) in list(selectors._facts_held.items()):
+        selectors._facts_held[key] = (0, facts)  # … and those seconds pass
+    html = client.get(path).content.decode()
+    assert "99.000" in html and "120.000" not in html
+
+
+def test_a_kept_product_page_still_shows_the_flash_message_once(client, make_product, sales_point, settings):
+    settings.STOREFRONT_PRODUCT_CACHE_SECONDS = 60
+    product = make_product("Mật ong hết", stock={sales_point: 0})
+    path = f"/san-pham/{product.slug}/"
+    client.get(path)
+    response = client.post("/gio-hang/them/", {"variant": product.variants.get().pk, "quantity": 1})
+    assert response["Location"] == path
+    assert "chưa thêm vào giỏ" in client.get(path).content.decode()
+    assert "chưa thêm vào giỏ" not in client.get(path).content.decode()
 
 
 def _static_bytes(page: str) -> int:
