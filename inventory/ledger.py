@@ -1,10 +1,12 @@
 """Every change to stock, as a ledger row and its running total.
 
 The one way stock changes: lock the row, write the movement, move the
-row's numbers by the same amount (`F()` updates). The database refuses a
-stock row that its movements don't add up to, and any edit or delete of a
-movement (migration 0002), so a writer that skips this module fails loudly
-instead of drifting.
+row's numbers by the same amount (`F()` updates). Each movement carries the
+row's running totals after it. The database refuses a movement whose totals
+are not the previous movement's plus its change, a stock row that differs
+from its latest movement's totals (so from the sum of its movements), and
+any edit or delete of a movement (migrations 0002, 0005), so a writer that
+skips this module fails loudly instead of drifting.
 
 Locks are taken in one order (stock id) so two transactions never wait on
 each other in a circle; the CHECK constraints (allocated ≤ on hand, both
@@ -95,7 +97,8 @@ def apply(changes: Iterable[Change], *, reason: str, reference: str = "", actor=
     # No savepoint: a database error here (a CHECK constraint) marks the caller's transaction for
     # rollback, so nothing half-written can commit.
     with transaction.atomic(savepoint=False):
-        # The movements first: the database checks each row against the sum of its movements.
+        # The movements first (the database chains each on the row's previous one, even within this
+        # one INSERT), then the rows, which the database checks against their latest movement.
         movements = StockMovement.objects.bulk_create(movements)
         written = set()
         for change in changes:  # one update per row, by the sum of its changes

@@ -2,9 +2,11 @@
 sale holds.
 
 The ledger is the record; the stock row is its running total. The database
-keeps the two equal (triggers in migration 0002): a stock row whose numbers
-differ from the sum of its movements is refused, and a movement cannot be
-edited or deleted. Stock and SaleHold moved here from `catalog` and keep
+keeps the two equal (triggers in migrations 0002 and 0005): each movement
+carries the row's running totals after it, chained to the movement before;
+a stock row whose numbers differ from its latest movement's totals (so from
+the sum of its movements) is refused, and a movement cannot be edited or
+deleted. Stock and SaleHold moved here from `catalog` and keep
 their tables.
 """
 from django.conf import settings
@@ -57,7 +59,10 @@ class Stock(models.Model):
 
 class StockMovement(models.Model):
     """One change to one stock row: the ledger. Append-only; the sum of a
-    row's movements is the row (the database checks both)."""
+    row's movements is the row (the database checks both). `on_hand_after` and
+    `allocated_after` are the row's totals after this movement: the previous
+    movement's plus this change, which the database checks on insert, so the
+    row is checked against the latest movement, not a sum of its history."""
 
     class Kind(models.TextChoices):
         OPENING = "OPENING", "số dư đầu kỳ"

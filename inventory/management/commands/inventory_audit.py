@@ -4,7 +4,8 @@ from inventory.audit import audit
 
 
 class Command(BaseCommand):
-    help = "Check that every stock row equals the sum of its ledger movements; exit 1 on any drift."
+    help = ("Check that every stock row equals the sum of its ledger movements and its latest movement's "
+            "running totals; exit 1 on any drift.")
 
     def handle(self, *args, **options):
         report = audit()
@@ -12,6 +13,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"DRIFT stock {d.stock_id} ({d.label}): row {d.on_hand} on hand / {d.allocated} allocated, "
                 f"ledger {d.ledger_on_hand} / {d.ledger_allocated}"
+                + (f", running totals {d.running_on_hand} / {d.running_allocated}" if d.running_totals_drift else "")
             )
         summary = f"{report.rows} stock rows, {report.movements} movements, {len(report.drifts)} drifting"
         if not report.clean:
