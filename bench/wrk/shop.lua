@@ -20,10 +20,11 @@ end
 -- Per-thread state (globals, so that done() can read them with thread:get).
 app_errors, flows = 0, 0
 local mode, items, step, token, variant, point = nil, {}, 1, nil, nil, nil
-local sent = 0
+local sent, run = 0, 0
 
 function init(args)
   math.randomseed(os.time() + 7919 * id)
+  run = math.random(0, 999999999)
   mode = args[1]
   if mode == "get" then
     for i = 2, #args do items[#items + 1] = args[i] end
@@ -49,7 +50,7 @@ end
 
 local CREATE = '{"query": "mutation($input: CheckoutCreateInput!) { checkoutCreate(input: $input) '
   .. '{ checkout { token } errors { field code message } } }", "variables": {"input": {"lines": '
-  .. '[{"variantId": "%s", "quantity": 1}], "email": "bench%d.%d@example.com", "phone": "09%08d"}}}'
+  .. '[{"variantId": "%s", "quantity": 1}], "email": "bench%d.%d.%d@example.com", "phone": "09%08d"}}}'
 local DELIVERY = '{"query": "mutation($token: UUID!, $point: ID) { checkoutDeliveryMethodUpdate(token: $token, '
   .. 'pickupPointId: $point) { checkout { deliveryMethod } errors { field code message } } }", '
   .. '"variables": {"token": "%s", "point": "%s"}}'
@@ -66,9 +67,10 @@ function request()
     local nonce = string.format("%d-%d-%d", id, sent, math.random(0, 999999999))
     return wrk.format("POST", "/graphql/", headers(true), (string.gsub(items[math.random(#items)], "__NONCE__", nonce)))
   elseif step == 1 then
-    -- A new customer each flow: one customer's open unpaid orders are limited (orders/unpaid.py).
+    -- A new customer each flow, in this run too: every wrk run starts counting flows at 0, and
+    -- a customer's open unpaid orders are capped (three), so the run's own number is in the address.
     return wrk.format("POST", "/graphql/", headers(true),
-                      string.format(CREATE, variant, id, flows, math.random(0, 99999999)))
+                      string.format(CREATE, variant, run, id, flows, math.random(0, 99999999)))
   elseif step == 2 then
     return wrk.format("POST", "/graphql/", headers(true), string.format(DELIVERY, token, point))
   end
