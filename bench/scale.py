@@ -137,10 +137,12 @@ def main() -> None:
     subprocess.run([str(VENV_PYTHON), str(ROOT / "bench" / "graphql_cold.py"), "--database", args.database,
                     "--repeat", str(args.repeat), "--json", str(cold)], env=env, cwd=ROOT, check=True)
     report["in_process"] = json.loads(cold.read_text())["rows"]
-    if not args.skip_serials:
-        report["serials"] = serials_and_labels(args.serials, args.labels)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"scale-{args.products}.json"
+    if not args.skip_serials:
+        report["serials"] = serials_and_labels(args.serials, args.labels)
+    elif out.exists() and "serials" in (earlier := json.loads(out.read_text())):
+        report["serials"], report["serials_measured"] = earlier["serials"], earlier.get("serials_measured", earlier["when"])
     out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     print(json.dumps({k: v for k, v in report.items() if k != "machine"}, indent=1, ensure_ascii=False))
     print(f"written: {out.relative_to(ROOT)}")
