@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+from graphql_cold import percentile  # noqa: E402 - the shared timing helper
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ocop_checkoutbench"
 
 # bench/wrk/shop.lua's CREATE, DELIVERY and COMPLETE, as Python format strings.
@@ -117,11 +119,6 @@ class Flow:
     def complete(self):
         data = self.post(COMPLETE % self.token)
         assert data["checkoutComplete"]["order"]["number"]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def timed(flow: Flow, flows: int) -> dict:

@@ -109,6 +109,7 @@ def caller(bodies: list[str], before=None):
 
 
 def percentile(values: list[float], p: float) -> float:
+    """The nearest-rank percentile (also used by the other in-process benches)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
@@ -141,7 +142,9 @@ def count_queries(call) -> int:
     return len(captured.captured_queries)
 
 
-def profile(call, repeat: int, top: int) -> str:
+def profile(call, repeat: int, top: int, orders=("tottime",)) -> str:
+    """cProfile's top frames of `repeat` calls (after 20 unprofiled), sorted each way in `orders`.
+    Also used by bench/product_page.py."""
     for _ in range(20):
         call()
     profiler = cProfile.Profile()
@@ -150,8 +153,10 @@ def profile(call, repeat: int, top: int) -> str:
         call()
     profiler.disable()
     out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("tottime")
-    stats.print_stats(top)
+    for key in orders:
+        if len(orders) > 1:
+            out.write(f"--- sorted by {key} ---\n")
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(key).print_stats(top)
     return out.getvalue()
 
 

@@ -20,12 +20,9 @@ built the same way.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import gc
-import io
 import json
 import os
-import pstats
 import statistics
 import sys
 import time
@@ -33,6 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from graphql_cold import percentile, profile  # noqa: E402 - the shared timing helpers
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ocop_pagebench"
 WORK = ROOT / "var" / "bench"
 SQLITE_FILE = WORK / "product_page.sqlite3"
@@ -107,11 +107,6 @@ def caller(urls: list[str]):
     return call
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def time_row(call, repeat: int, warm: int) -> dict:
     started = time.perf_counter()
     size = call()
@@ -140,21 +135,6 @@ def count_queries(call, n: int) -> list[int]:
     return counts
 
 
-def profile(call, repeat: int, top: int) -> str:
-    for _ in range(20):
-        call()
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(repeat):
-        call()
-    profiler.disable()
-    out = io.StringIO()
-    for key in ("tottime", "cumulative"):
-        out.write(f"--- sorted by {key} ---\n")
-        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(key).print_stats(top)
-    return out.getvalue()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default=os.environ.get("PAGEBENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -177,7 +157,7 @@ def main() -> None:
 
     rows = paths()
     if args.profile:
-        print(profile(caller(rows["product page"]), args.repeat, args.top))
+        print(profile(caller(rows["product page"]), args.repeat, args.top, orders=("tottime", "cumulative")))
         return
     results = {}
     print(f"{connection.vendor}, in-process (ms); gc.freeze: {'on' if gc.get_freeze_count() else 'off'}")
