@@ -38,13 +38,15 @@ from graphql.pyutils import Path, Undefined
 
 _MISSING = object()
 NON_NULL, LIST, LEAF, OBJECT, OTHER = range(5)
-_kinds: dict[int, int] = {}  # id(output type) -> its kind; types live as long as the schema
+# output type -> its kind. Keyed by the type itself (hashed by identity), not by id(): a schema
+# built and dropped (tests build several) could hand its ids to other types.
+_kinds: dict = {}
 
 
 def _kind(return_type) -> int:
-    kind = _kinds.get(id(return_type))
+    kind = _kinds.get(return_type)
     if kind is None:
-        kind = _kinds[id(return_type)] = (
+        kind = _kinds[return_type] = (
             NON_NULL if is_non_null_type(return_type) else LIST if is_list_type(return_type)
             else LEAF if is_leaf_type(return_type) else OBJECT if is_object_type(return_type) else OTHER)
     return kind
