@@ -29,7 +29,6 @@ from catalog.models import Certification, Producer, Product, ProductGroup, Produ
 from inventory import availability
 from inventory.models import SaleHold
 from orders import shipping
-from orders.models import ShippingRate, ShippingZone
 from search import catalogue as catalogue_filters
 from search.bands import band_key, band_label, bands_by_key, price_bands
 from shop import generation
@@ -586,7 +585,7 @@ def _facts(slug: str, day: datetime.date) -> tuple[_Facts, tuple | None]:
         points=list(availability.open_points(day).select_related("district").order_by("priority", "code")),
         delivery=None,
     )
-    facts.delivery = shipping.estimate(facts.variants[0], _shipping_zones()) if facts.variants else None
+    facts.delivery = shipping.estimate(facts.variants[0]) if facts.variants else None
     if key:
         if len(_facts_held) >= FACTS_MAX:
             _facts_held.clear()
@@ -637,35 +636,6 @@ def _attach_places(product: Product) -> None:
         for name in ("commune", "former_commune"):
             if hasattr(owner, f"{name}_id"):
                 setattr(owner, name, communes.get(getattr(owner, f"{name}_id")))
-
-
-def _shipping_zones() -> list[ShippingZone]:
-    """orders.shipping's zones, in its order, each with its rates: one query (the zones LEFT JOIN
-    their rates) where `prefetch_related("rates")` takes two."""
-    zone_fields = [f.attname for f in ShippingZone._meta.concrete_fields]
-    rate_fields = [f.attname for f in ShippingRate._meta.concrete_fields]
-    rows = (
-        ShippingZone.objects.order_by("position", "code", "rates__up_to_grams", "rates__pk")
-        .values_list(*zone_fields, *(f"rates__{f}" for f in rate_fields))
-    )
-    db, width = ShippingZone.objects.db, len(zone_fields)
-    zones: dict[int, ShippingZone] = {}
-    rates: dict[int, list[ShippingRate]] = {}
-    for row in rows:
-        zone = zones.get(row[0])
-        if zone is None:
-            zone = zones[row[0]] = ShippingZone.from_db(db, zone_fields, row[:width])
-            rates[zone.pk] = []
-        if row[width] is not None:
-            rate = ShippingRate.from_db(db, rate_fields, row[width:])
-            rate.zone = zone
-            rates[zone.pk].append(rate)
-    for zone in zones.values():
-        # As prefetch_related leaves them: zone.rates.all() answers from these, with no query.
-        kept = zone.rates.all()
-        kept._result_cache, kept._prefetch_done = rates[zone.pk], True
-        zone._prefetched_objects_cache = {"rates": kept}
-    return list(zones.values())
 
 
 # -- producers and sales points ----------------------------------------------------------

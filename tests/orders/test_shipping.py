@@ -1,6 +1,8 @@
 """Delivery across Vietnam: zones by commune, weight brackets, the free threshold, and products
 that may not travel far."""
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from orders import shipping
 from orders.models import ShippingZone
@@ -79,3 +81,27 @@ def test_province_officers_edit_zones_in_the_admin_and_others_cannot(db, client,
     clerk = django_user_model.objects.create_user(username="c", email="c@example.com", password="x", is_staff=True)
     client.force_login(clerk)
     assert client.get("/admin/orders/shippingzone/").status_code == 403
+
+
+def test_the_shipping_zones_are_read_in_one_query_as_prefetch_related_reads_them(make_product):
+
+    ShippingZone.objects.create(code="zz-no-rates", name="Vùng thử", name_en="Test zone", kind="REGION",
+                                province_codes=["99"], district_codes=[], days_min=3, days_max=9, position=99)
+    with CaptureQueriesContext(connection) as captured:
+        zones = shipping._zones()
+    assert len(captured) == 1
+    expected = list(ShippingZone.objects.prefetch_related("rates"))
+    assert [z.pk for z in zones] == [z.pk for z in expected] and len(zones) > 2
+    for mine, theirs in zip(zones, expected, strict=True):
+        assert [(f.attname, getattr(mine, f.attname)) for f in ShippingZone._meta.concrete_fields] == \
+            [(f.attname, getattr(theirs, f.attname)) for f in ShippingZone._meta.concrete_fields]
+        with CaptureQueriesContext(connection) as captured:
+            rates = [(r.pk, r.up_to_grams, r.fee_vnd, r.zone is mine) for r in mine.rates.all()]
+        assert len(captured) == 0
+        assert rates == [(r.pk, r.up_to_grams, r.fee_vnd, True) for r in sorted(theirs.rates.all(), key=lambda r: r.up_to_grams)]
+    assert zones[-1].code == "zz-no-rates" and list(zones[-1].rates.all()) == []
+    for transit in (None, 0, 2, 5):
+        variant = make_product("Rau thử", max_transit_days=transit).variants.get()
+        assert shipping.estimate(variant, zones) == shipping.estimate(variant, expected)
+
+

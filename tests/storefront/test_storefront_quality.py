@@ -120,30 +120,6 @@ def test_a_product_page_read_afresh_costs_eight_queries_with_every_place_and_poi
     assert client.get("/san-pham/khong-co/").status_code == 404
 
 
-def test_the_shipping_zones_read_in_one_query_are_those_orders_shipping_reads(make_product):
-    from orders import shipping
-    from orders.models import ShippingZone
-
-    ShippingZone.objects.create(code="zz-no-rates", name="Vùng thử", name_en="Test zone", kind="REGION",
-                                province_codes=["99"], district_codes=[], days_min=3, days_max=9, position=99)
-    with CaptureQueriesContext(connection) as captured:
-        zones = selectors._shipping_zones()
-    assert len(captured) == 1
-    expected = shipping._zones()
-    assert [z.pk for z in zones] == [z.pk for z in expected] and len(zones) > 2
-    for mine, theirs in zip(zones, expected, strict=True):
-        assert [(f.attname, getattr(mine, f.attname)) for f in ShippingZone._meta.concrete_fields] == \
-            [(f.attname, getattr(theirs, f.attname)) for f in ShippingZone._meta.concrete_fields]
-        with CaptureQueriesContext(connection) as captured:
-            rates = [(r.pk, r.up_to_grams, r.fee_vnd, r.zone is mine) for r in mine.rates.all()]
-        assert len(captured) == 0
-        assert rates == [(r.pk, r.up_to_grams, r.fee_vnd, True) for r in sorted(theirs.rates.all(), key=lambda r: r.up_to_grams)]
-    assert zones[-1].code == "zz-no-rates" and list(zones[-1].rates.all()) == []
-    for transit in (None, 0, 2, 5):
-        variant = make_product("Rau thử", max_transit_days=transit).variants.get()
-        assert shipping.estimate(variant, zones) == shipping.estimate(variant)
-
-
 def test_the_stock_list_names_each_variant_escaped_with_what_is_left_in_both_languages(
         client, make_product, sales_point):
     product = make_product("Chè thử", stock={sales_point: 4})
