@@ -164,33 +164,38 @@ def sellable_rows(variant_ids, day: datetime.date | None = None) -> list[tuple[i
         return cursor.fetchall()
 
 
+def _col(model, name: str) -> str:
+    """A field's column, for the hand-written statements below."""
+    return model._meta.get_field(name).column
+
+
+# The statements' texts, one per count of placeholders (pages are at most 100 products).
 _SELLABLE_ROWS: dict[int, str] = {}
+_SELLABLE_AND_HELD: dict[tuple[int, int], str] = {}
+TEXTS_KEPT = 512
 
 
 def _sellable_rows_sql(n: int) -> str:
     sql = _SELLABLE_ROWS.get(n)
     if sql is None:
-        def col(model, name):
-            return model._meta.get_field(name).column
-
         stock, point, variant, product, hold = (m._meta.db_table for m in (Stock, SalesPoint, ProductVariant,
                                                                              Product, SaleHold))
-        on_hand, allocated = f"s.{col(Stock, 'quantity_on_hand')}", f"s.{col(Stock, 'quantity_allocated')}"
+        on_hand, allocated = f"s.{_col(Stock, 'quantity_on_hand')}", f"s.{_col(Stock, 'quantity_allocated')}"
         sql = (
-            f"SELECT s.{col(Stock, 'variant')}, s.{col(Stock, 'sales_point')}, {on_hand} - {allocated} "
+            f"SELECT s.{_col(Stock, 'variant')}, s.{_col(Stock, 'sales_point')}, {on_hand} - {allocated} "
             f"FROM {stock} s "
-            f"JOIN {point} p ON p.{SalesPoint._meta.pk.column} = s.{col(Stock, 'sales_point')} "
-            f"JOIN {variant} v ON v.{ProductVariant._meta.pk.column} = s.{col(Stock, 'variant')} "
-            f"JOIN {product} pr ON pr.{Product._meta.pk.column} = v.{col(ProductVariant, 'product')} "
-            f"WHERE s.{col(Stock, 'variant')} IN ({', '.join(['%s'] * n)}) AND {on_hand} > {allocated} "
-            f"AND p.{col(SalesPoint, 'is_active')} "
-            f"AND (p.{col(SalesPoint, 'starts_on')} IS NULL OR p.{col(SalesPoint, 'starts_on')} <= %s) "
-            f"AND (p.{col(SalesPoint, 'ends_on')} IS NULL OR p.{col(SalesPoint, 'ends_on')} >= %s) "
-            f"AND v.{col(ProductVariant, 'is_published')} AND pr.{col(Product, 'is_published')} "
-            f"AND NOT EXISTS (SELECT 1 FROM {hold} h WHERE h.{col(SaleHold, 'variant')} = s.{col(Stock, 'variant')} "
-            f"AND h.{col(SaleHold, 'released_at')} IS NULL)"
+            f"JOIN {point} p ON p.{SalesPoint._meta.pk.column} = s.{_col(Stock, 'sales_point')} "
+            f"JOIN {variant} v ON v.{ProductVariant._meta.pk.column} = s.{_col(Stock, 'variant')} "
+            f"JOIN {product} pr ON pr.{Product._meta.pk.column} = v.{_col(ProductVariant, 'product')} "
+            f"WHERE s.{_col(Stock, 'variant')} IN ({', '.join(['%s'] * n)}) AND {on_hand} > {allocated} "
+            f"AND p.{_col(SalesPoint, 'is_active')} "
+            f"AND (p.{_col(SalesPoint, 'starts_on')} IS NULL OR p.{_col(SalesPoint, 'starts_on')} <= %s) "
+            f"AND (p.{_col(SalesPoint, 'ends_on')} IS NULL OR p.{_col(SalesPoint, 'ends_on')} >= %s) "
+            f"AND v.{_col(ProductVariant, 'is_published')} AND pr.{_col(Product, 'is_published')} "
+            f"AND NOT EXISTS (SELECT 1 FROM {hold} h WHERE h.{_col(SaleHold, 'variant')} = s.{_col(Stock, 'variant')} "
+            f"AND h.{_col(SaleHold, 'released_at')} IS NULL)"
         )
-        if len(_SELLABLE_ROWS) < 512:  # one text per list length; pages are at most 100 products
+        if len(_SELLABLE_ROWS) < TEXTS_KEPT:
             _SELLABLE_ROWS[n] = sql
     return sql
 
@@ -230,27 +235,22 @@ def sellable_and_held(variant_ids, point_ids) -> tuple[dict[tuple[int, int], int
     return stock, held
 
 
-_SELLABLE_AND_HELD: dict[tuple[int, int], str] = {}
-
-
 def _sellable_and_held_sql(n: int, m: int) -> str:
     sql = _SELLABLE_AND_HELD.get((n, m))
     if sql is None:
-        def col(model, name):
-            return model._meta.get_field(name).column
-
         variants = ", ".join(["%s"] * n)
         points = ", ".join(["%s"] * m) or "NULL"
-        on_hand, allocated = col(Stock, "quantity_on_hand"), col(Stock, "quantity_allocated")
+        on_hand, allocated = _col(Stock, "quantity_on_hand"), _col(Stock, "quantity_allocated")
         sql = (
-            f"SELECT {col(Stock, 'variant')}, {col(Stock, 'sales_point')}, {on_hand} - {allocated}, "
+            f"SELECT {_col(Stock, 'variant')}, {_col(Stock, 'sales_point')}, {on_hand} - {allocated}, "
             f"NULL, NULL, NULL, NULL FROM {Stock._meta.db_table} "
-            f"WHERE {col(Stock, 'variant')} IN ({variants}) AND {col(Stock, 'sales_point')} IN ({points}) "
+            f"WHERE {_col(Stock, 'variant')} IN ({variants}) AND {_col(Stock, 'sales_point')} IN ({points}) "
             f"AND {on_hand} > {allocated} "
             f"UNION ALL "
-            f"SELECT {col(SaleHold, 'variant')}, NULL, NULL, {SaleHold._meta.pk.column}, {col(SaleHold, 'reason')}, "
-            f"{col(SaleHold, 'reason_en')}, {col(SaleHold, 'placed_at')} FROM {SaleHold._meta.db_table} "
-            f"WHERE {col(SaleHold, 'released_at')} IS NULL AND {col(SaleHold, 'variant')} IN ({variants})"
+            f"SELECT {_col(SaleHold, 'variant')}, NULL, NULL, {SaleHold._meta.pk.column}, {_col(SaleHold, 'reason')}, "
+            f"{_col(SaleHold, 'reason_en')}, {_col(SaleHold, 'placed_at')} FROM {SaleHold._meta.db_table} "
+            f"WHERE {_col(SaleHold, 'released_at')} IS NULL AND {_col(SaleHold, 'variant')} IN ({variants})"
         )
-        _SELLABLE_AND_HELD[(n, m)] = sql
+        if len(_SELLABLE_AND_HELD) < TEXTS_KEPT:
+            _SELLABLE_AND_HELD[(n, m)] = sql
     return sql
