@@ -49,9 +49,6 @@ class SearchResults(graphene.ObjectType):
     backend = graphene.String(required=True, description='"elasticsearch" or "embedded"')
     took_ms = graphene.Float(required=True)
 
-    def resolve_total_count(page, info):
-        return page.total_count
-
     def resolve_edges(page, info):
         return page.edges(SearchResultEdge)
 
@@ -109,7 +106,6 @@ class SearchPage(OffsetWindow):
     @property
     def total_count(self) -> int:
         return self.result.total
-
 
 
 class ProductFilterInput(graphene.InputObjectType):

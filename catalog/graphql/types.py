@@ -189,9 +189,6 @@ class ProductType(graphene.ObjectType):
     def get_node(cls, info, id):
         return product_queryset().filter(pk=id).first()
 
-    def resolve_producer(p, info):
-        return p.producer
-
     def resolve_group(p, info):
         return p.group.name
 

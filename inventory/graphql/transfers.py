@@ -112,9 +112,6 @@ class StockTransferType(graphene.ObjectType):
         except ShopError:
             return None
 
-    def resolve_status(t, info):
-        return t.status
-
     def resolve_note(t, info):
         return t.note or None
 

@@ -42,9 +42,6 @@ class ShippingZoneType(graphene.ObjectType):
     def resolve_name(zone, info):
         return pick(zone.name, zone.name_en)
 
-    def resolve_kind(zone, info):
-        return zone.kind
-
 
 class ShippingRefusalType(graphene.ObjectType):
     class Meta:
@@ -56,9 +53,6 @@ class ShippingRefusalType(graphene.ObjectType):
 
     def resolve_variant_id(refusal, info):
         return global_id("ProductVariant", refusal.variant_id)
-
-    def resolve_message(refusal, info):
-        return refusal.message
 
 
 class ShippingQuoteType(graphene.ObjectType):

@@ -27,14 +27,8 @@ class MyProducer(graphene.ObjectType):
     role = graphene.Field(ProducerRoleEnum, required=True)
     is_owner = graphene.Boolean(required=True, description="Owners may invite and remove members")
 
-    def resolve_producer(acting, info):
-        return acting.producer
-
     def resolve_role(acting, info):
         return str(acting.role)
-
-    def resolve_is_owner(acting, info):
-        return acting.is_owner
 
 
 class ProductChangeStatusEnum(graphene.Enum):
@@ -109,21 +103,6 @@ class MyProductType(graphene.ObjectType):
     last_change = graphene.Field(ProductChangeType, description="The newest change, whatever its status (a sent-"
                                                                 "back change carries the province's comment)")
 
-    def resolve_product(row, info):
-        return row.product
-
-    def resolve_stars(row, info):
-        return row.stars
-
-    def resolve_stock(row, info):
-        return row.stock
-
-    def resolve_open_change(row, info):
-        return row.open_change
-
-    def resolve_last_change(row, info):
-        return row.last_change
-
 
 class RenewalStatusEnum(graphene.Enum):
     class Meta:
@@ -194,17 +173,8 @@ class MyCertificateType(graphene.ObjectType):
     def resolve_decision_date(row, info):
         return getattr(row.cert, "decision_date", None)
 
-    def resolve_expires_on(row, info):
-        return row.expires_on
-
     def resolve_days_left(row, info):
         return (row.expires_on - row.today).days if row.expires_on else None
-
-    def resolve_status(row, info):
-        return row.status
-
-    def resolve_renewal(row, info):
-        return row.renewal
 
 
 MyLotCountableConnection = countable_connection(BatchType, "MyLotCountableConnection")

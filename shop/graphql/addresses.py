@@ -53,9 +53,6 @@ class ProvinceType(graphene.ObjectType):
     def is_type_of(cls, root, info):
         return isinstance(root, Province)
 
-    def resolve_kind(province, info):
-        return province.kind
-
     def resolve_label(province, info):
         return addresses.province_label(province, translation.get_language())
 
@@ -90,9 +87,6 @@ class CommuneType(graphene.ObjectType):
 
     def resolve_code(commune, info):
         return commune.code or None
-
-    def resolve_kind(commune, info):
-        return commune.kind
 
     def resolve_province(commune, info):
         return commune.province if commune.province_id else None

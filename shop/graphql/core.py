@@ -146,7 +146,6 @@ class Page(OffsetWindow):
         return source.count() if hasattr(source, "count") and not isinstance(source, list) else len(source)
 
 
-
 def countable_connection(node_type, name: str):
     """A Relay connection type with totalCount, built over a `Page`."""
 

@@ -38,9 +38,6 @@ class SalesPointType(graphene.ObjectType):
     def get_node(cls, info, id):
         return SalesPoint.objects.select_related("district").filter(pk=id).first()
 
-    def resolve_kind(sp, info):
-        return sp.kind
-
     def resolve_district(sp, info):
         return sp.district.name
 
