@@ -182,3 +182,13 @@ def _scans_sent_by_the_test(settings):
     tally.forget()
     yield
     tally.forget()
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_active():
+    """The locale middleware activates a request's language and leaves it active in the thread:
+    after a test's last /en/ request, the next test's reverse() would build English URLs."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
